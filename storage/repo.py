@@ -1,0 +1,417 @@
+"""Plain keyword-only CRUD over the tables. Every function takes the ``session``.
+
+The check row is the source of truth for the queue: :func:`claim_check` moves it to
+running under a lease in one conditional UPDATE, so two workers can never run it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from portals.model import EligibilityRequest, EligibilityResult
+from storage.crypto import Vault
+from storage.models import (
+    AccountStatus,
+    Artifact,
+    AuditEvent,
+    CarrierAccount,
+    CheckStatus,
+    EligibilityCheck,
+    EligibilityResultRecord,
+    Run,
+    RunStatus,
+    utcnow,
+)
+
+# -- accounts -------------------------------------------------------------------------
+
+
+def create_account(
+    *,
+    session: Session,
+    vault: Vault,
+    carrier: str,
+    label: str,
+    username: str,
+    password: SecretStr,
+    totp_secret: SecretStr | None = None,
+    extra: dict[str, SecretStr] | None = None,
+) -> CarrierAccount:
+    account = CarrierAccount(
+        carrier=carrier,
+        label=label,
+        username_enc=vault.encrypt_str(username),
+        password_enc=vault.encrypt_str(password.get_secret_value()),
+        totp_secret_enc=(
+            vault.encrypt_str(totp_secret.get_secret_value()) if totp_secret else None
+        ),
+        extra_enc=(
+            vault.encrypt_json({k: v.get_secret_value() for k, v in extra.items()})
+            if extra
+            else None
+        ),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(*, session: Session, account_id: int) -> CarrierAccount | None:
+    return session.get(CarrierAccount, account_id)
+
+
+def list_accounts(*, session: Session, carrier: str | None = None) -> list[CarrierAccount]:
+    query = select(CarrierAccount).order_by(col(CarrierAccount.id))
+    if carrier:
+        query = query.where(CarrierAccount.carrier == carrier)
+    return list(session.exec(query))
+
+
+def usable_account(*, session: Session, carrier: str) -> CarrierAccount | None:
+    """The first active (unflagged) account for a carrier."""
+    query = (
+        select(CarrierAccount)
+        .where(CarrierAccount.carrier == carrier, CarrierAccount.status == AccountStatus.ACTIVE)
+        .order_by(col(CarrierAccount.id))
+    )
+    return session.exec(query).first()
+
+
+def flag_account(*, session: Session, account_id: int, reason: str) -> None:
+    account = session.get(CarrierAccount, account_id)
+    if account is not None:
+        account.status = AccountStatus.FLAGGED
+        account.flag_reason = reason
+        account.flagged_at = utcnow()
+        account.session_state_enc = None
+        session.add(account)
+
+
+def clear_account_flag(*, session: Session, account_id: int) -> bool:
+    account = session.get(CarrierAccount, account_id)
+    if account is None:
+        return False
+    account.status = AccountStatus.ACTIVE
+    account.flag_reason = None
+    account.flagged_at = None
+    session.add(account)
+    return True
+
+
+# -- checks ---------------------------------------------------------------------------
+
+
+def fingerprint(request: EligibilityRequest) -> str:
+    """Hash of a request's content, to tell a true repeat from a reused Idempotency-Key."""
+    body = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def find_by_idempotency_key(*, session: Session, key: str) -> EligibilityCheck | None:
+    return session.exec(
+        select(EligibilityCheck).where(EligibilityCheck.idempotency_key == key)
+    ).first()
+
+
+def create_check(
+    *,
+    session: Session,
+    request: EligibilityRequest,
+    idempotency_key: str | None = None,
+    origin: str = "api",
+) -> EligibilityCheck:
+    check = EligibilityCheck(
+        carrier=request.carrier,
+        member_id=request.member_id,
+        date_of_birth=request.date_of_birth,
+        last_name=request.last_name,
+        first_name=request.first_name,
+        service_date=request.service_date,
+        service_codes=list(request.service_codes),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint(request),
+        origin=origin,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+def check_request(check: EligibilityCheck) -> EligibilityRequest:
+    return EligibilityRequest(
+        carrier=check.carrier,
+        member_id=check.member_id,
+        date_of_birth=check.date_of_birth,
+        last_name=check.last_name,
+        first_name=check.first_name,
+        service_date=check.service_date,
+        service_codes=list(check.service_codes or []),
+    )
+
+
+def get_check(*, session: Session, check_id: str) -> EligibilityCheck | None:
+    return session.get(EligibilityCheck, check_id)
+
+
+def list_checks(*, session: Session, limit: int = 50) -> list[EligibilityCheck]:
+    query = select(EligibilityCheck).order_by(col(EligibilityCheck.created_at).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def claim_check(
+    *, session: Session, check_id: str, worker: str, lease_seconds: float
+) -> bool:
+    """Move a queued check (or one whose lease ran out) to running, atomically.
+
+    True when this worker now holds the lease; False when the check is finished, held by
+    a live worker, or not due yet.
+    """
+    now = utcnow()
+    statement = (
+        update(EligibilityCheck)
+        .where(
+            col(EligibilityCheck.id) == check_id,
+            or_(
+                (col(EligibilityCheck.status) == CheckStatus.QUEUED)
+                & or_(
+                    col(EligibilityCheck.next_attempt_at).is_(None),
+                    col(EligibilityCheck.next_attempt_at) <= now,
+                ),
+                col(EligibilityCheck.status).in_([CheckStatus.RUNNING,
+                                                  CheckStatus.NEEDS_MFA_CODE])
+                & (col(EligibilityCheck.lease_expires_at) < now),
+            ),
+        )
+        .values(
+            status=CheckStatus.RUNNING,
+            lease_owner=worker,
+            lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+            attempts=EligibilityCheck.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = session.connection().execute(statement).rowcount == 1
+    session.commit()
+    return claimed
+
+
+def renew_lease(*, session: Session, check_id: str, worker: str, lease_seconds: float) -> bool:
+    """Extend the lease; False when this worker no longer holds it."""
+    now = utcnow()
+    statement = (
+        update(EligibilityCheck)
+        .where(col(EligibilityCheck.id) == check_id, col(EligibilityCheck.lease_owner) == worker,
+               col(EligibilityCheck.status).in_([CheckStatus.RUNNING,
+                                                 CheckStatus.NEEDS_MFA_CODE]))
+        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    renewed = session.connection().execute(statement).rowcount == 1
+    session.commit()
+    return renewed
+
+
+def set_check_status(
+    *, session: Session, check_id: str, worker: str, status: CheckStatus
+) -> bool:
+    """Change the status of a check this worker holds (running <-> needs_mfa_code)."""
+    statement = (
+        update(EligibilityCheck)
+        .where(col(EligibilityCheck.id) == check_id, col(EligibilityCheck.lease_owner) == worker)
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    changed = session.connection().execute(statement).rowcount == 1
+    session.commit()
+    return changed
+
+
+def release_check(
+    *,
+    session: Session,
+    check: EligibilityCheck,
+    status: CheckStatus,
+    message: str | None = None,
+    retry_at: dt.datetime | None = None,
+) -> None:
+    """End this worker's hold: finished with ``status``, or back to queued for ``retry_at``."""
+    now = utcnow()
+    check.status = status
+    check.message = message
+    check.lease_owner = None
+    check.lease_expires_at = None
+    check.next_attempt_at = retry_at
+    check.updated_at = now
+    if status.finished:
+        check.finished_at = now
+    session.add(check)
+
+
+def stale_checks(
+    *, session: Session, queued_before: dt.datetime, now: dt.datetime | None = None
+) -> list[EligibilityCheck]:
+    """Checks a dead worker left behind: running with a lapsed lease, or queued too long."""
+    now = now or utcnow()
+    query = select(EligibilityCheck).where(
+        or_(
+            col(EligibilityCheck.status).in_([CheckStatus.RUNNING, CheckStatus.NEEDS_MFA_CODE])
+            & (col(EligibilityCheck.lease_expires_at) < now),
+            (col(EligibilityCheck.status) == CheckStatus.QUEUED)
+            & (col(EligibilityCheck.updated_at) < queued_before)
+            & or_(col(EligibilityCheck.next_attempt_at).is_(None),
+                  col(EligibilityCheck.next_attempt_at) <= now),
+        )
+    )
+    return list(session.exec(query))
+
+
+def touch_check(*, session: Session, check_id: str) -> None:
+    check = session.get(EligibilityCheck, check_id)
+    if check is not None:
+        check.updated_at = utcnow()
+        session.add(check)
+
+
+# -- runs, artifacts, results ---------------------------------------------------------
+
+
+def start_run(*, session: Session, check: EligibilityCheck, worker: str) -> Run:
+    run = Run(check_id=check.id, carrier=check.carrier, attempt=check.attempts, worker=worker)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def abandon_runs(*, session: Session, check_id: str) -> int:
+    """Mark runs left 'running' by a dead worker as abandoned."""
+    runs = session.exec(
+        select(Run).where(Run.check_id == check_id, Run.status == RunStatus.RUNNING)
+    ).all()
+    for run in runs:
+        run.status = RunStatus.ABANDONED
+        run.finished_at = utcnow()
+        run.error_type = "worker_lost"
+        run.error_message = "The worker running this attempt stopped; the check was run again."
+        session.add(run)
+    return len(runs)
+
+
+def finish_run(
+    *,
+    session: Session,
+    run: Run,
+    status: RunStatus,
+    error_type: str | None = None,
+    error_message: str | None = None,
+) -> None:
+    run.status = status
+    run.finished_at = utcnow()
+    run.error_type = error_type
+    run.error_message = error_message
+    session.add(run)
+
+
+def add_run_event(*, session: Session, run_id: str, event: str) -> None:
+    run = session.get(Run, run_id)
+    if run is not None:
+        run.events = [*(run.events or []), {"at": utcnow().isoformat(), "event": event}]
+        session.add(run)
+
+
+def get_run(*, session: Session, run_id: str) -> Run | None:
+    return session.get(Run, run_id)
+
+
+def list_runs(
+    *, session: Session, status: str | None = None, check_id: str | None = None, limit: int = 100
+) -> list[Run]:
+    query = select(Run).order_by(col(Run.started_at).desc()).limit(limit)
+    if status:
+        query = query.where(Run.status == status)
+    if check_id:
+        query = query.where(Run.check_id == check_id)
+    return list(session.exec(query))
+
+
+def add_artifact(
+    *,
+    session: Session,
+    run_id: str,
+    kind: str,
+    filename: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    path: str,
+) -> Artifact:
+    artifact = Artifact(run_id=run_id, kind=kind, filename=filename, content_type=content_type,
+                        size=size, sha256=sha256, path=path)
+    session.add(artifact)
+    session.flush()
+    return artifact
+
+
+def list_artifacts(*, session: Session, run_id: str) -> list[Artifact]:
+    query = select(Artifact).where(Artifact.run_id == run_id).order_by(col(Artifact.created_at))
+    return list(session.exec(query))
+
+
+def get_artifact(*, session: Session, artifact_id: str) -> Artifact | None:
+    return session.get(Artifact, artifact_id)
+
+
+def save_result(
+    *, session: Session, check: EligibilityCheck, run: Run, result: EligibilityResult
+) -> EligibilityResultRecord:
+    record = EligibilityResultRecord(
+        check_id=check.id,
+        run_id=run.id,
+        carrier=result.carrier,
+        member_id=result.member.member_id,
+        data=result.model_dump(mode="json"),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def get_result(*, session: Session, check_id: str) -> EligibilityResult | None:
+    record = session.exec(
+        select(EligibilityResultRecord).where(EligibilityResultRecord.check_id == check_id)
+    ).first()
+    return EligibilityResult.model_validate(record.data) if record else None
+
+
+# -- audit ----------------------------------------------------------------------------
+
+
+def audit(
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(actor=actor, action=action, target_type=target_type,
+                       target_id=target_id, detail=detail)
+    session.add(event)
+    return event
+
+
+def list_audit(*, session: Session, limit: int = 200) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(col(AuditEvent.at).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def dumps_safe(value: Any) -> str:
+    return json.dumps(value, default=str)
