@@ -13,11 +13,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import SecretStr
 
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 class Capability(StrEnum):
@@ -105,5 +108,12 @@ class CarrierBot(ABC):
     mfa_kinds: ClassVar[frozenset[MfaKind]] = frozenset()
 
     @abstractmethod
-    def check_eligibility(self, ctx: BotContext, request: EligibilityRequest) -> Outcome:
-        """Look the patient up and return the normalized result, or NotFound."""
+    def check_eligibility(
+        self, page: Page, ctx: BotContext, request: EligibilityRequest
+    ) -> Outcome:
+        """Look the patient up and return the normalized result, or NotFound.
+
+        ``page`` belongs to a browser context that already carries the account's saved
+        session, if any; the runtime saves the context's session after a success and
+        keeps the failure artifacts when this raises.
+        """

@@ -1,0 +1,52 @@
+"""Second-factor helpers shared by every bot."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pyotp
+
+TOTP_STEP = 30
+"""RFC 6238 time step used by every sandbox portal and most real ones."""
+
+
+class TotpCodes:
+    """TOTP codes for one process, never the same time step twice for an account.
+
+    Portals accept a code once. If the window is about to close, or this account already
+    used the current step (a quick second login), the caller waits for the next step
+    instead of racing it. The wait is on the clock, not on a page.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_seconds_left: float = 3.0,
+        clock: Callable[[], float] = time.time,
+        wait: Callable[[float], object] | None = None,
+    ) -> None:
+        self.min_seconds_left = min_seconds_left
+        self._clock = clock
+        self._wait = wait or threading.Event().wait
+        self._last_step: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def code(self, account_key: str, secret: str) -> str:
+        with self._lock:
+            now = self._clock()
+            step = int(now // TOTP_STEP)
+            seconds_left = TOTP_STEP - (now % TOTP_STEP)
+            if seconds_left < self.min_seconds_left or self._last_step.get(account_key) == step:
+                self._wait(seconds_left + 0.05)
+                step += 1
+            self._last_step[account_key] = step
+            return str(pyotp.TOTP(secret, interval=TOTP_STEP).at(step * TOTP_STEP))
+
+    def mark_used(self, account_key: str, step: int) -> None:
+        with self._lock:
+            self._last_step[account_key] = step
+
+
+totp_codes = TotpCodes()

@@ -1,0 +1,34 @@
+"""Worker-process behaviour as Dramatiq middleware: the recovery loop per process and
+one browser per worker thread, closed when the thread stops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq import Middleware
+
+from workflows.recovery import RecoveryLoop
+
+
+class PortalsWorkerMiddleware(Middleware):
+    def __init__(self) -> None:
+        self._loop: RecoveryLoop | None = None
+
+    def after_worker_boot(self, broker: Any, worker: Any) -> None:
+        """Start sweeping for checks a dead worker left behind."""
+        from workflows.runner import current_runner
+
+        runner = current_runner()
+        self._loop = RecoveryLoop(runner.engine, runner.settings)
+        self._loop.start()
+
+    def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        """Stop the sweep."""
+        if self._loop is not None:
+            self._loop.stop()
+
+    def before_worker_thread_shutdown(self, broker: Any, thread: Any) -> None:
+        """Close this thread's browser."""
+        from workflows.runner import current_runner
+
+        current_runner().close_thread_browser()

@@ -1,0 +1,63 @@
+"""Finds checks a dead worker left behind and puts them back on the queue.
+
+A check running under a lapsed lease, or queued for longer than it should take a worker
+to pick it up (its message was lost), is sent again. Sending twice is harmless: only the
+worker that wins :func:`storage.repo.claim_check` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from sqlalchemy.engine import Engine
+
+from portals.settings import Settings
+from storage import repo
+from storage.db import session_scope
+from storage.models import utcnow
+from workflows.dispatch import send_check
+
+log = logging.getLogger(__name__)
+
+
+def sweep(engine: Engine, settings: Settings) -> list[str]:
+    """Re-send every stale check once; returns their ids."""
+    now = utcnow()
+    queued_before = now - dt.timedelta(seconds=settings.stale_queued_seconds)
+    with session_scope(engine) as session:
+        stale = repo.stale_checks(session=session, queued_before=queued_before, now=now)
+        ids = [check.id for check in stale]
+        for check_id in ids:
+            repo.touch_check(session=session, check_id=check_id)
+    for check_id in ids:
+        log.warning("check %s was left behind; sending it again", check_id)
+        send_check(check_id)
+    return ids
+
+
+class RecoveryLoop:
+    """A daemon thread that sweeps every ``recovery_interval_seconds``."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="recovery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                sweep(self.engine, self.settings)
+            except Exception:
+                log.exception("recovery sweep failed; trying again next interval")
+            if self._stop.wait(self.settings.recovery_interval_seconds):
+                return

@@ -1,0 +1,15 @@
+"""The module Dramatiq's worker imports: it sets the broker up from the environment.
+
+Only ``portals worker`` (through ``dramatiq workflows.worker_entry``) imports this.
+"""
+
+from __future__ import annotations
+
+from portals.logging_setup import configure_logging
+from portals.settings import get_settings
+from workflows.broker import setup_broker
+from workflows.middleware import PortalsWorkerMiddleware
+
+configure_logging()
+broker = setup_broker(get_settings())
+broker.add_middleware(PortalsWorkerMiddleware())
