@@ -38,3 +38,7 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="portals")
 def main() -> None:
     """Insurance carrier portal aggregator."""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Pure helpers every carrier's parser uses: read portal text into exact values, or
+fail as "layout changed". Never guess: a value that does not match its format raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from bs4 import BeautifulSoup, Tag
+
+from bots.errors import LayoutChanged
+
+_MONEY = re.compile(r"^\(?-?\$?\s*-?[\d,]+(\.\d{1,2})?\)?$")
+_PERCENT = re.compile(r"^(\d{1,3}(\.\d+)?)\s*%$")
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def text(node: Tag | None, what: str) -> str:
+    """The whitespace-folded text of a node that must be there."""
+    if node is None:
+        raise LayoutChanged(f"{what} is missing from the page")
+    return " ".join(node.get_text(" ", strip=True).split())
+
+
+def one(root: BeautifulSoup | Tag, selector: str, what: str) -> Tag:
+    found = root.select(selector)
+    if len(found) != 1:
+        raise LayoutChanged(f"{what} ({selector}) found {len(found)} times, expected once")
+    return found[0]
+
+
+def money(value: str, what: str) -> Decimal:
+    raw = value.strip()
+    if not _MONEY.match(raw):
+        raise LayoutChanged(f"{what}: {raw!r} is not an amount of money")
+    negative = raw.startswith("(") or "-" in raw
+    digits = re.sub(r"[^\d.]", "", raw)
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation:
+        raise LayoutChanged(f"{what}: {raw!r} is not an amount of money") from None
+    return -amount if negative else amount
+
+
+def percent_fraction(value: str, what: str) -> Decimal:
+    """"20%" -> Decimal("0.2") (X12 EB08 form)."""
+    match = _PERCENT.match(value.strip())
+    if not match:
+        raise LayoutChanged(f"{what}: {value!r} is not a percentage")
+    return (Decimal(match.group(1)) / 100).normalize()
+
+
+def date(value: str, fmt: str, what: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value.strip(), fmt).date()
+    except ValueError:
+        raise LayoutChanged(f"{what}: {value!r} is not a date in {fmt}") from None
+
+
+def integer(value: str, what: str) -> int:
+    raw = value.strip().replace(",", "")
+    if not raw.isdigit():
+        raise LayoutChanged(f"{what}: {raw!r} is not a whole number")
+    return int(raw)
+
+
+def lookup(table: dict[str, str], label: str, what: str) -> str:
+    """Map a portal label to a code; an unknown label means the layout changed."""
+    key = " ".join(label.split()).casefold()
+    for name, code in table.items():
+        if name.casefold() == key:
+            return code
+    raise LayoutChanged(f"{what}: unknown label {label!r}")

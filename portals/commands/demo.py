@@ -1,0 +1,150 @@
+"""``portals demo``: everything on embedded defaults, in one command.
+
+Starts the sandbox portals, an embedded Redis (unless PORTALS_REDIS_URL is set), a
+worker, and the API with the web UI on 127.0.0.1:PORT; seeds the sandbox's Meridian
+account and a staff login; queues one sample check; prints the URL and the login.
+Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from portals.settings import Settings, get_settings
+
+
+def _secret_file(path: Path, make: str) -> str:
+    """A value kept in a 0600 file under the data dir, made once."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(make)
+    path.chmod(0o600)
+    return make
+
+
+def prepare_environment(data_dir: Path) -> Settings:
+    """Fill in embedded defaults for every setting left unset, in this process's
+    environment so the worker it starts shares them."""
+    from storage.crypto import Vault
+
+    env = os.environ
+    env.setdefault("PORTALS_DATA_DIR", str(data_dir))
+    if not env.get("PORTALS_SECRET_KEY"):
+        env["PORTALS_SECRET_KEY"] = _secret_file(data_dir / "secret.key", Vault.generate_key())
+    if not env.get("PORTALS_ADMIN_TOKEN"):
+        env["PORTALS_ADMIN_TOKEN"] = _secret_file(data_dir / "admin.token",
+                                                  secrets.token_urlsafe(32))
+    if not env.get("PORTALS_REDIS_URL"):
+        from portals.redis_local import embedded_redis_url
+
+        env["PORTALS_REDIS_URL"] = embedded_redis_url(data_dir)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def seed(settings: Settings) -> tuple[str, str]:
+    """The sandbox's Meridian account (once) and a fresh staff password; returns the login."""
+    from pydantic import SecretStr
+
+    from storage import repo
+    from storage.crypto import Vault
+    from storage.db import create_schema, make_engine, session_scope
+    from storage.users import set_user_password
+
+    assert settings.secret_key is not None
+    vault = Vault(settings.secret_key)
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    accounts = json.loads(
+        (Path(__file__).resolve().parents[2] / "fixtures" / "data" / "accounts.json").read_text()
+    )
+    password = secrets.token_urlsafe(12)
+    with session_scope(engine) as session:
+        for carrier, account in accounts.items():
+            if not repo.list_accounts(session=session, carrier=carrier):
+                repo.create_account(
+                    session=session, vault=vault, carrier=carrier,
+                    label=f"Sandbox {carrier} front desk", username=account["username"],
+                    password=SecretStr(account["password"]),
+                    totp_secret=SecretStr(account["totp_secret"])
+                    if account.get("totp_secret") else None,
+                )
+        set_user_password(session=session, username="frontdesk", password=password)
+    engine.dispose()
+    return "frontdesk", password
+
+
+@click.command("demo")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port of the API and web UI on 127.0.0.1.")
+@click.option("--data-dir", default="var", show_default=True, type=click.Path(path_type=Path),
+              help="Where the SQLite file, keys, embedded Redis and artifacts live.")
+@click.option("--sample/--no-sample", default=True, help="Queue one sample check at start.")
+def demo(port: int, data_dir: Path, sample: bool) -> None:
+    """Run the sandbox, a worker, the API and the web UI on embedded defaults."""
+    import uvicorn
+
+    from api.app import create_app
+    from fixtures.sandbox.server import serve_all_in_background
+    from portals.logging_setup import configure_logging
+
+    configure_logging()
+    settings = prepare_environment(data_dir.resolve())
+    sandbox = serve_all_in_background(settings.sandbox_host, settings.sandbox_port)
+    username, password = seed(settings)
+    worker = subprocess.Popen(  # the worker inherits the embedded defaults through env
+        [sys.executable, "-m", "portals.cli", "worker", "--processes", "1", "--threads", "2"]
+    )
+    app = create_app(settings)
+    if sample:
+        _queue_sample(settings)
+    url = f"http://127.0.0.1:{port}"
+    click.echo("\nPortals demo is running")
+    click.echo(f"  web UI:    {url}/   (login: {username} / {password})")
+    click.echo(f"  API docs:  {url}/docs   (Authorization: Bearer <{data_dir}/admin.token>)")
+    for carrier, carrier_url in sandbox.urls.items():
+        click.echo(f"  sandbox:   {carrier} at {carrier_url}")
+    click.echo("  Ctrl-C stops everything.\n")
+    try:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        sandbox.stop()
+        if not os.environ.get("PORTALS_REDIS_URL", "").startswith("redis://127.0.0.1:6379"):
+            from portals.redis_local import stop_embedded_redis
+
+            stop_embedded_redis(settings.data_dir)
+
+
+def _queue_sample(settings: Settings) -> None:
+    """One lookup of the first sandbox member, so the UI has something to show."""
+    from fixtures.sandbox.expected import members
+    from portals.model import EligibilityRequest
+    from storage import repo
+    from storage.db import make_engine, session_scope
+    from workflows.broker import setup_broker
+    from workflows.dispatch import send_check
+
+    first = members("meridian")[0]
+    request = EligibilityRequest(
+        carrier="meridian", member_id=first["member_id"], last_name=first["last_name"],
+        first_name=first["first_name"], date_of_birth=first["date_of_birth"],
+    )
+    setup_broker(settings)
+    engine = make_engine(settings.resolved_database_url)
+    with session_scope(engine) as session:
+        check = repo.create_check(session=session, request=request, origin="demo")
+    send_check(check.id)
+    engine.dispose()
