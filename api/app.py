@@ -1,0 +1,124 @@
+"""The API and web UI application factory. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from api import presenters
+from api.deps import LoginRequired, require_token
+from api.errors import validation_error_handler
+from api.middleware import BodySizeLimit, SecurityHeaders
+from api.routes import accounts, audit, checks, health, runs, ui_auth, ui_checks, ui_runs
+from portals.settings import Settings
+from storage.artifacts import ArtifactStore
+from storage.crypto import Vault
+from storage.db import create_schema, make_engine
+from workflows.broker import setup_broker
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+SESSION_MAX_AGE = 8 * 3600
+"""A staff login lasts a working day."""
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the API cannot run without is missing."""
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The environment variables the API refuses to start without."""
+    missing = []
+    if settings.admin_token is None:
+        missing.append("PORTALS_ADMIN_TOKEN")
+    if settings.secret_key is None:
+        missing.append("PORTALS_SECRET_KEY")
+    return missing
+
+
+def session_secret(settings: Settings) -> str:
+    """PORTALS_SESSION_SECRET, or a key derived from the admin token (never the token)."""
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    assert settings.admin_token is not None
+    return hmac.new(settings.admin_token.get_secret_value().encode(),
+                    b"portals web ui session v1", hashlib.sha256).hexdigest()
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    filters = templates.env.filters
+    filters["money"] = presenters.money
+    filters["percent"] = presenters.percent
+    filters["service_name"] = presenters.service_name
+    filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    filters["relationship"] = lambda code: presenters.RELATIONSHIP_NAMES.get(code, code)
+    return templates
+
+
+async def _login_redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the engine, vault, artifact store and broker for ``settings``, and the app."""
+    missing = missing_settings(settings)
+    if missing:
+        raise ConfigurationError(f"set {' and '.join(missing)} before starting the API")
+    assert settings.secret_key is not None
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    vault = Vault(settings.secret_key)
+    store = ArtifactStore(settings.resolved_artifacts_dir, vault)
+    broker = setup_broker(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Carrier portal aggregator",
+        description="Eligibility checks through insurers' provider portals. Every /v1 route "
+        "needs `Authorization: Bearer <PORTALS_ADMIN_TOKEN>`.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.vault = vault
+    app.state.store = store
+    app.state.broker = broker
+    app.state.templates = make_templates()
+
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings),
+                       session_cookie="portals_session", max_age=SESSION_MAX_AGE,
+                       same_site="lax", https_only=False)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(LoginRequired, _login_redirect)
+
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
+    for module in (health, checks, runs, accounts, audit):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    for module in (ui_auth, ui_checks, ui_runs):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    log.info("API ready (database %s)", engine.url.render_as_string(hide_password=True))
+    return app

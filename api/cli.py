@@ -1,0 +1,42 @@
+"""``portals api``: serve the API and the staff web UI with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from pydantic import ValidationError
+
+
+@click.command("api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def api(host: str, port: int, log_level: str) -> None:
+    """Serve the /v1 API (bearer token) and the web UI (staff login)."""
+    from api.app import create_app, missing_settings
+    from portals.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PORTALS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from None
+    missing = missing_settings(settings)
+    if missing:
+        raise click.ClickException(
+            f"refusing to start: set {' and '.join(missing)} "
+            "(PORTALS_ADMIN_TOKEN is the bearer token of the /v1 API; PORTALS_SECRET_KEY "
+            "comes from `portals keys generate`)"
+        )
+    import uvicorn
+
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

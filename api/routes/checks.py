@@ -1,0 +1,86 @@
+"""/v1/eligibility-checks: submit, read, list and retry eligibility checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from sqlmodel import col, select
+
+from api.deps import ApiActor, SessionDep
+from api.errors import field_error
+from api.schemas import CheckAccepted, CheckCreate, CheckList, CheckPublic, CheckSummary
+from api.services import (
+    IdempotencyConflict,
+    NotFoundError,
+    StateConflict,
+    retry_check,
+    submit_check,
+)
+from api.views import check_public, check_summary
+from storage import repo
+from storage.models import CheckStatus, EligibilityCheck
+
+router = APIRouter(prefix="/eligibility-checks", tags=["eligibility checks"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+           description="Repeat a request safely: the same key and body return the same check."),
+]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=CheckAccepted)
+def create_check(
+    body: CheckCreate, session: SessionDep, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CheckAccepted:
+    """Store a check and queue it for a worker. Nothing is stored on a 422."""
+    try:
+        submitted = submit_check(session=session, body=body, idempotency_key=idempotency_key,
+                                 origin="api")
+    except IdempotencyConflict as exc:
+        raise field_error(("header", "Idempotency-Key"), str(exc),
+                          "idempotency_key_reused") from None
+    if not submitted.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/eligibility-checks/{submitted.check.id}"
+    return CheckAccepted(id=submitted.check.id, status=submitted.check.status)
+
+
+@router.get("", response_model=CheckList)
+def list_checks(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    status_: Annotated[CheckStatus | None, Query(alias="status")] = None,
+) -> CheckList:
+    """Most recent first."""
+    query = select(EligibilityCheck).order_by(col(EligibilityCheck.created_at).desc(),
+                                              col(EligibilityCheck.id))
+    if status_ is not None:
+        query = query.where(EligibilityCheck.status == status_)
+    checks = session.exec(query.offset(offset).limit(limit)).all()
+    items: list[CheckSummary] = [check_summary(check) for check in checks]
+    return CheckList(items=items, limit=limit, offset=offset)
+
+
+@router.get("/{check_id}", response_model=CheckPublic)
+def get_check(check_id: str, session: SessionDep) -> CheckPublic:
+    check = repo.get_check(session=session, check_id=check_id)
+    if check is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check")
+    return check_public(session=session, check=check)
+
+
+@router.post("/{check_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+             response_model=CheckAccepted)
+def retry(check_id: str, session: SessionDep, actor: ApiActor) -> CheckAccepted:
+    """Send a failed check back to the queue after staff reviewed it (409 otherwise)."""
+    try:
+        check = retry_check(session=session, check_id=check_id, actor=actor)
+    except NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check") from None
+    except StateConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return CheckAccepted(id=check.id, status=check.status)

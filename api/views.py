@@ -1,0 +1,108 @@
+"""Rows to "Public" models: the one place that decides what a response may show."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.schemas import (
+    AccountPublic,
+    ArtifactPublic,
+    AuditPublic,
+    CheckPublic,
+    CheckSummary,
+    RunPublic,
+)
+from api.services import resolutions
+from portals.model import EligibilityResult
+from storage import repo
+from storage.models import Artifact, AuditEvent, CarrierAccount, EligibilityCheck, Run
+
+log = logging.getLogger(__name__)
+
+ArtifactUrl = Callable[[Artifact], str]
+
+
+def api_artifact_url(artifact: Artifact) -> str:
+    return f"/v1/runs/{artifact.run_id}/artifacts/{artifact.id}"
+
+
+def ui_artifact_url(artifact: Artifact) -> str:
+    return f"/ui/runs/{artifact.run_id}/artifacts/{artifact.id}"
+
+
+def artifact_public(artifact: Artifact, url: ArtifactUrl = api_artifact_url) -> ArtifactPublic:
+    return ArtifactPublic(id=artifact.id, kind=artifact.kind, filename=artifact.filename,
+                          content_type=artifact.content_type, size=artifact.size,
+                          created_at=artifact.created_at, url=url(artifact))
+
+
+def runs_public(
+    *, session: Session, runs: list[Run], url: ArtifactUrl = api_artifact_url
+) -> list[RunPublic]:
+    resolved = resolutions(session=session, run_ids=[run.id for run in runs])
+    out = []
+    for run in runs:
+        event = resolved.get(run.id)
+        artifacts = repo.list_artifacts(session=session, run_id=run.id)
+        out.append(RunPublic(
+            id=run.id, check_id=run.check_id, carrier=run.carrier, attempt=run.attempt,
+            status=run.status, started_at=run.started_at, finished_at=run.finished_at,
+            error_type=run.error_type, error_message=run.error_message,
+            resolved=event is not None,
+            resolved_by=event.actor if event else None,
+            resolved_at=event.at if event else None,
+            resolution_note=event.detail if event else None,
+            artifacts=[artifact_public(a, url) for a in artifacts],
+        ))
+    return out
+
+
+def check_summary(check: EligibilityCheck) -> CheckSummary:
+    return CheckSummary(id=check.id, status=check.status, carrier=check.carrier,
+                        member_id=check.member_id, created_at=check.created_at,
+                        updated_at=check.updated_at, finished_at=check.finished_at,
+                        message=check.message)
+
+
+def load_result(*, session: Session, check_id: str) -> EligibilityResult | None:
+    try:
+        return repo.get_result(session=session, check_id=check_id)
+    except ValidationError:
+        log.exception("stored result of check %s no longer fits the model", check_id)
+        return None
+
+
+def check_public(
+    *, session: Session, check: EligibilityCheck, url: ArtifactUrl = api_artifact_url
+) -> CheckPublic:
+    runs = sorted(repo.list_runs(session=session, check_id=check.id),
+                  key=lambda r: (r.attempt, r.started_at))
+    return CheckPublic(
+        **check_summary(check).model_dump(),
+        last_name=check.last_name, first_name=check.first_name,
+        date_of_birth=check.date_of_birth, service_date=check.service_date,
+        service_codes=list(check.service_codes or []), attempts=check.attempts,
+        result=load_result(session=session, check_id=check.id),
+        runs=runs_public(session=session, runs=runs, url=url),
+    )
+
+
+def account_public(account: CarrierAccount) -> AccountPublic:
+    assert account.id is not None
+    return AccountPublic(id=account.id, carrier=account.carrier, label=account.label,
+                         status=account.status, flag_reason=account.flag_reason,
+                         flagged_at=account.flagged_at,
+                         has_saved_session=bool(account.session_state_enc),
+                         session_saved_at=account.session_saved_at,
+                         created_at=account.created_at)
+
+
+def audit_public(event: AuditEvent) -> AuditPublic:
+    assert event.id is not None
+    return AuditPublic(id=event.id, at=event.at, actor=event.actor, action=event.action,
+                       target_type=event.target_type, target_id=event.target_id,
+                       detail=event.detail)
