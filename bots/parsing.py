@@ -75,3 +75,25 @@ def lookup(table: dict[str, str], label: str, what: str) -> str:
         if name.casefold() == key:
             return code
     raise LayoutChanged(f"{what}: unknown label {label!r}")
+
+
+def table_rows(root: BeautifulSoup | Tag, selector: str, columns: list[str],
+               what: str) -> list[dict[str, str]]:
+    """Rows of a table as {header text: cell text}, read by header, not by position.
+
+    Every column in ``columns`` must be a header of the table; a missing one means the
+    layout changed. The row header cell (``th scope=row``) counts as a cell.
+    """
+    table = one(root, selector, what)
+    headers = [text(th, f"{what} header") for th in table.select("thead th")]
+    missing = [c for c in columns if c not in headers]
+    if missing:
+        raise LayoutChanged(f"{what}: columns {missing} not found (headers: {headers})")
+    rows = []
+    for tr in table.select("tbody tr"):
+        cells = [text(cell, f"{what} cell") for cell in tr.find_all(["th", "td"])]
+        if len(cells) != len(headers):
+            raise LayoutChanged(f"{what}: a row has {len(cells)} cells for {len(headers)} "
+                                "columns")
+        rows.append(dict(zip(headers, cells, strict=True)))
+    return rows

@@ -34,7 +34,7 @@ def run_bot(
         accept_downloads=True,
     )
     context.set_default_timeout(ctx.timeout_ms)
-    context.tracing.start(screenshots=True, snapshots=True, sources=False)
+    context.tracing.start(screenshots=False, snapshots=True, sources=False)
     page = context.new_page()
     try:
         try:
