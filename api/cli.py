@@ -7,6 +7,12 @@ import logging
 import click
 from pydantic import ValidationError
 
+_WHY = {
+    "PORTALS_ADMIN_TOKEN": "the bearer token every /v1 API call must send",
+    "PORTALS_SECRET_KEY": "the Fernet key for secrets at rest; make one with "
+    "`portals keys generate`",
+}
+
 
 @click.command("api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -30,9 +36,7 @@ def api(host: str, port: int, log_level: str) -> None:
     missing = missing_settings(settings)
     if missing:
         raise click.ClickException(
-            f"refusing to start: set {' and '.join(missing)} "
-            "(PORTALS_ADMIN_TOKEN is the bearer token of the /v1 API; PORTALS_SECRET_KEY "
-            "comes from `portals keys generate`)"
+            "refusing to start: set " + " and ".join(f"{name} ({_WHY[name]})" for name in missing)
         )
     import uvicorn
 
