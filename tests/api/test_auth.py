@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi import FastAPI
-from fastapi import routing
+from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 
 
