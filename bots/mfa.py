@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -34,19 +35,21 @@ class TotpCodes:
         self._lock = threading.Lock()
 
     def code(self, account_key: str, secret: str) -> str:
+        """A code for a step this authenticator has not used yet.
+
+        Steps are remembered per secret (one authenticator), whatever account names it.
+        """
+        del account_key  # the secret identifies the authenticator
+        key = hashlib.sha256(secret.encode()).hexdigest()
         with self._lock:
             now = self._clock()
             step = int(now // TOTP_STEP)
             seconds_left = TOTP_STEP - (now % TOTP_STEP)
-            if seconds_left < self.min_seconds_left or self._last_step.get(account_key) == step:
+            if seconds_left < self.min_seconds_left or self._last_step.get(key) == step:
                 self._wait(seconds_left + 0.05)
                 step += 1
-            self._last_step[account_key] = step
+            self._last_step[key] = step
             return str(pyotp.TOTP(secret, interval=TOTP_STEP).at(step * TOTP_STEP))
-
-    def mark_used(self, account_key: str, step: int) -> None:
-        with self._lock:
-            self._last_step[account_key] = step
 
 
 totp_codes = TotpCodes()

@@ -1,6 +1,6 @@
 """SQLModel tables, split by role in the template's shape (Base / Create / Public / table).
 
-Times are naive UTC. Secrets are stored only as Fernet tokens (``*_enc`` columns).
+Times are timezone-aware UTC. Secrets are stored only as Fernet tokens (``*_enc`` columns).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now, timezone-aware UTC (SQLModel stores aware datetimes as UTC)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def new_id() -> str:
