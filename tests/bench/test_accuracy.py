@@ -1,0 +1,43 @@
+"""Every sandbox member through its bot in real Chromium equals `portals sandbox expected`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench.accuracy import run_accuracy
+from fixtures.sandbox.expected import members
+from portals.cli import main
+
+pytestmark = pytest.mark.browser
+BROWSER = Path("/usr/bin/chromium")
+
+
+def test_every_meridian_member_round_trips_exactly() -> None:
+    report = run_accuracy(["meridian"], browser_path=BROWSER)
+    (score,) = report.carriers
+    assert score.members == len(members("meridian")) >= 50
+    assert score.mismatches == {}
+    assert score.failed_lookups == 0, score.errors
+    assert score.exact_matches == score.members
+    assert score.fields_compared > 100 * score.members
+
+
+def test_bench_command_prints_the_table_and_writes_the_report(tmp_path: Path) -> None:
+    report_path = tmp_path / "accuracy.json"
+    result = CliRunner().invoke(main, ["bench", "accuracy", "--carrier", "meridian",
+                                       "--limit", "3", "--report", str(report_path)])
+    assert result.exit_code == 0, result.output
+    assert "meridian" in result.output
+    data = json.loads(report_path.read_text())
+    assert data["carriers"][0]["exact_matches"] == 3
+    assert data["carriers"][0]["silently_wrong"] == 0
+
+
+def test_bench_refuses_an_unknown_carrier() -> None:
+    result = CliRunner().invoke(main, ["bench", "accuracy", "--carrier", "nosuch"])
+    assert result.exit_code == 2
+    assert "unknown carrier 'nosuch'" in result.output
