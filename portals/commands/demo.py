@@ -54,10 +54,11 @@ def seed(settings: Settings) -> tuple[str, str]:
     """The sandbox's Meridian account (once) and a fresh staff password; returns the login."""
     from pydantic import SecretStr
 
+    from bots.registry import registry
     from storage import repo
     from storage.crypto import Vault
     from storage.db import create_schema, make_engine, session_scope
-    from storage.users import set_user_password
+    from storage.users import create_user, set_password
 
     assert settings.secret_key is not None
     vault = Vault(settings.secret_key)
@@ -68,8 +69,10 @@ def seed(settings: Settings) -> tuple[str, str]:
     )
     password = secrets.token_urlsafe(12)
     with session_scope(engine) as session:
-        for carrier, account in accounts.items():
-            if not repo.list_accounts(session=session, carrier=carrier):
+        for carrier, carrier_accounts in accounts["carriers"].items():
+            if carrier not in registry or repo.list_accounts(session=session, carrier=carrier):
+                continue
+            for account in carrier_accounts:
                 repo.create_account(
                     session=session, vault=vault, carrier=carrier,
                     label=f"Sandbox {carrier} front desk", username=account["username"],
@@ -77,7 +80,8 @@ def seed(settings: Settings) -> tuple[str, str]:
                     totp_secret=SecretStr(account["totp_secret"])
                     if account.get("totp_secret") else None,
                 )
-        set_user_password(session=session, username="frontdesk", password=password)
+        if not set_password(session=session, username="frontdesk", password=password):
+            create_user(session=session, username="frontdesk", password=password)
     engine.dispose()
     return "frontdesk", password
 
