@@ -1,0 +1,59 @@
+# GNU make. `make demo` and `make test` work on a fresh Debian 12 machine with Python 3.11:
+# they install Debian's Chromium (if missing), create .venv and install the project.
+# Nothing else is downloaded: Playwright drives /usr/bin/chromium, never its own browsers.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(or $(shell command -v python3.11 2>/dev/null),python3)
+VENV = .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+CHROMIUM = /usr/bin/chromium
+PORT ?= 8000
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install lint typecheck test demo clean
+
+help:
+	@echo "make demo       run the sandbox, a worker, the API and web UI on 127.0.0.1:$(PORT)"
+	@echo "make test       install, then ruff, mypy and pytest"
+	@echo "make install    Debian's chromium (if missing), $(VENV), the project with dev extras"
+	@echo "make lint | typecheck | clean"
+
+install: $(CHROMIUM) $(STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "venv failed; installing python3-venv"; rm -rf $(VENV); \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv; \
+	  $(PYTHON) -m venv $(VENV); }
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest -q
+
+demo: install
+	$(BIN)/portals demo --port $(PORT)
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist test-results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
