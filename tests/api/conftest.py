@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +22,38 @@ from portals.settings import Settings
 from storage.models import EligibilityCheck
 from workflows.dispatch import QUEUE
 
-API_REDIS_URL = os.environ.get("PORTALS_TEST_API_REDIS_URL", "redis://127.0.0.1:6379/10")
+REDIS_SERVER = os.environ.get("PORTALS_TEST_API_REDIS_SERVER", "redis://127.0.0.1:6379")
+CANDIDATE_DBS = range(10, 16)
+"""Redis databases these tests may take; db 9 is the shared suites' (tests/conftest.py)."""
+
+
+@pytest.fixture(scope="session")
+def api_redis_db() -> Iterator[int]:
+    """A Redis database this test process holds alone (a lease key in db 0), so test runs
+    going on at the same time (other suites, or this one started twice) never flush or
+    enqueue into the queue these tests assert on."""
+    lease = redis.Redis.from_url(f"{REDIS_SERVER}/0")
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    for db in CANDIDATE_DBS:
+        if lease.set(f"portals-tests:api-db:{db}", owner, nx=True, ex=4 * 3600):
+            break
+    else:
+        pytest.fail(f"every Redis test database {list(CANDIDATE_DBS)} is taken")
+    try:
+        yield db
+    finally:
+        if lease.get(f"portals-tests:api-db:{db}") == owner.encode():
+            lease.delete(f"portals-tests:api-db:{db}")
+        lease.close()
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """Real Redis, on a database of its own so other suites' flushes and workers running
-    at the same time never touch the messages these tests assert on."""
-    client = redis.Redis.from_url(API_REDIS_URL)
+def redis_url(api_redis_db: int) -> Iterator[str]:
+    """Real Redis, on a database this process holds alone, emptied around each test."""
+    url = f"{REDIS_SERVER}/{api_redis_db}"
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    yield API_REDIS_URL
+    yield url
     client.flushdb()
     client.close()
 

@@ -17,6 +17,8 @@ from storage.users import create_user, delete_user
 from tests.api.conftest import QueueProbe, count_checks
 from tests.api.factories import make_check, make_failed_run, succeed
 
+BOTH_DATABASES = True
+
 USER, PASSWORD = "maria", "front-desk-pass"
 FORM = {"carrier": "meridian", "member_id": "MER100200", "date_of_birth": "1980-04-02",
         "last_name": "Rivera", "first_name": "Ana", "service_date": "",
