@@ -153,7 +153,7 @@ def add(
         )
         assert account.id is not None
         repo.audit(session=session, actor=_actor(), action="account.add",
-                   target_type="carrier_account", target_id=str(account.id),
+                   target_type="account", target_id=str(account.id),
                    detail=f"{carrier}: {label}")
         account_id = account.id
     click.echo(f"Added {carrier} account {account_id} ({label}).")
@@ -196,6 +196,6 @@ def clear_flag(account_id: int) -> None:
         previous = account.flag_reason
         repo.clear_account_flag(session=session, account_id=account_id)
         repo.audit(session=session, actor=_actor(), action="account.clear_flag",
-                   target_type="carrier_account", target_id=str(account_id),
+                   target_type="account", target_id=str(account_id),
                    detail=f"was: {previous}" if previous else "was not flagged")
     click.echo(f"Account {account_id} is active.")
