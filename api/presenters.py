@@ -151,12 +151,14 @@ class ResultView:
 
 
 def _accumulators(result: EligibilityResult, kind: BenefitKind, slug: str) -> list[AccumulatorRow]:
+    """Always the four rows (individual/family x in/out network) once the portal shows any,
+    so a missing figure reads as "—" rather than as a missing row."""
+    if not result.lines(kind):
+        return []
     rows = []
     for level in (CoverageLevel.INDIVIDUAL, CoverageLevel.FAMILY):
         for network in (Network.IN, Network.OUT):
             acc = result.accumulator(kind, level, network)
-            if all(v is None for v in acc.values()):
-                continue
             rows.append(AccumulatorRow(
                 testid=f"{slug}-{LEVEL_NAMES[level].lower()}-{_NET_SLUG[network]}",
                 level=LEVEL_NAMES[level], network=NETWORK_NAMES[network],
