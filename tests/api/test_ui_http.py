@@ -215,3 +215,38 @@ def test_resolve_and_retry_from_the_failed_runs_page(
     assert check is not None and check.status == "queued"
     assert queue.check_ids() == [failed.check_id]
     assert 'data-testid="resolved"' in ui.get("/runs/failed").text
+
+
+def test_logins_are_audited_and_repeated_failures_lock_the_name(
+    client: TestClient, staff: str, db: Engine
+) -> None:
+    for _ in range(5):
+        response = client.post("/login", data={"username": staff, "password": "guess-guess"})
+        assert response.status_code == 401
+    # the sixth attempt is refused even with the right password
+    locked = client.post("/login", data={"username": staff, "password": PASSWORD},
+                         follow_redirects=False)
+    assert locked.status_code == 429
+    assert client.get("/", follow_redirects=False).status_code == 303
+    with session_scope(db) as session:
+        actions = [(e.actor, e.action) for e in repo.list_audit(session=session)]
+    assert actions.count((staff, "user.login_failed")) == 5
+    assert (staff, "user.login") not in actions
+
+
+def test_a_good_login_clears_earlier_failures(client: TestClient, staff: str,
+                                             db: Engine) -> None:
+    for _ in range(4):
+        client.post("/login", data={"username": staff, "password": "guess-guess"})
+    ok = client.post("/login", data={"username": staff, "password": PASSWORD},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    client.get("/logout")
+    for _ in range(4):
+        client.post("/login", data={"username": staff, "password": "guess-guess"})
+    again = client.post("/login", data={"username": staff, "password": PASSWORD},
+                        follow_redirects=False)
+    assert again.status_code == 303
+    with session_scope(db) as session:
+        actions = [(e.actor, e.action) for e in repo.list_audit(session=session)]
+    assert actions.count((staff, "user.login")) == 2
