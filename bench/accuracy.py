@@ -8,11 +8,13 @@ still produces a result is counted as *silently wrong*.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyotp
+from playwright.sync_api import Browser
 from pydantic import SecretStr
 
 from bots.base import BotContext, Credentials
@@ -69,12 +71,14 @@ def run_accuracy(
     limit: int | None = None,
     progress: Progress | None = None,
     timeout_ms: int = 10_000,
+    browser: Browser | None = None,
 ) -> Report:
+    """Score ``carriers``; ``browser`` reuses a running Chromium instead of launching one."""
     from fixtures.sandbox.expected import expected_result, members
     from fixtures.sandbox.server import SandboxControl, SandboxServer
 
     scores: list[CarrierScore] = []
-    with launch_browser(browser_path) as browser:
+    with _browser(browser, browser_path) as browser:
         for carrier in carriers:
             bot = registry.get(carrier)()
             score = CarrierScore(carrier=carrier, layout=layout)
@@ -107,6 +111,16 @@ def run_accuracy(
                         progress(carrier, member["member_id"])
             scores.append(score)
     return Report(layout=layout, carriers=scores)
+
+
+@contextmanager
+def _browser(browser: Browser | None, path: Path) -> Iterator[Browser]:
+    if browser is not None:
+        with nullcontext(browser) as running:
+            yield running
+    else:
+        with launch_browser(path) as launched:
+            yield launched
 
 
 def _score_one(score, bot, browser, ctx, request, expected) -> None:  # type: ignore[no-untyped-def]

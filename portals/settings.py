@@ -63,6 +63,7 @@ class Settings(BaseSettings):
         default=None,
         description="Signs the web UI's login cookie. Unset: derived from admin_token.",
     )
+    log_level: str = Field(default="INFO", description="Log level of the worker, API and demo.")
     bot_timeout_ms: int = Field(
         default=15_000, ge=1_000, description="How long a bot waits for a page state."
     )

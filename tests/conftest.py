@@ -17,7 +17,7 @@ from portals.settings import DEFAULT_BROWSER_ARGS, Settings
 from storage.crypto import Vault
 from storage.db import create_schema, make_engine
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures"]
 
 POSTGRES_URL = os.environ.get(
     "PORTALS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

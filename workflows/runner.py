@@ -30,6 +30,7 @@ from bots.base import BotContext, Credentials
 from bots.errors import AccountUnavailable, BotError, PatientMismatch
 from bots.registry import registry
 from bots.runtime import run_bot
+from portals.logging_setup import register_secret
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
 from portals.settings import Settings
 from storage import repo
@@ -233,7 +234,7 @@ class CheckRunner:
     def _credentials(self, account: CarrierAccount) -> Credentials:
         extra: dict[str, Any] = self.vault.decrypt_json(account.extra_enc) \
             if account.extra_enc else {}
-        return Credentials(
+        credentials = Credentials(
             account_key=f"{account.carrier}:{account.id}",
             username=self.vault.decrypt_str(account.username_enc),
             password=SecretStr(self.vault.decrypt_str(account.password_enc)),
@@ -241,6 +242,9 @@ class CheckRunner:
                          if account.totp_secret_enc else None),
             extra={k: SecretStr(str(v)) for k, v in extra.items()},
         )
+        for value in credentials.secret_values():  # no log line can carry them
+            register_secret(value)
+        return credentials
 
     def _event(self, run_id: str, event: str) -> None:
         with session_scope(self.engine) as session:

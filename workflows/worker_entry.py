@@ -10,6 +10,7 @@ from portals.settings import get_settings
 from workflows.broker import setup_broker
 from workflows.middleware import PortalsWorkerMiddleware
 
-configure_logging()
-broker = setup_broker(get_settings())
+settings = get_settings()
+configure_logging(settings.log_level)
+broker = setup_broker(settings)
 broker.add_middleware(PortalsWorkerMiddleware())

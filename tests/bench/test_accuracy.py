@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Browser
 
 from bench.accuracy import run_accuracy
 from fixtures.sandbox.expected import members
@@ -16,8 +19,8 @@ pytestmark = pytest.mark.browser
 BROWSER = Path("/usr/bin/chromium")
 
 
-def test_every_meridian_member_round_trips_exactly() -> None:
-    report = run_accuracy(["meridian"], browser_path=BROWSER)
+def test_every_meridian_member_round_trips_exactly(browser: Browser) -> None:
+    report = run_accuracy(["meridian"], browser_path=BROWSER, browser=browser)
     (score,) = report.carriers
     assert score.members == len(members("meridian")) >= 50
     assert score.mismatches == {}
@@ -27,11 +30,15 @@ def test_every_meridian_member_round_trips_exactly() -> None:
 
 
 def test_bench_command_prints_the_table_and_writes_the_report(tmp_path: Path) -> None:
+    # in a process of its own, as users run it (it starts its own Playwright)
     report_path = tmp_path / "accuracy.json"
-    result = CliRunner().invoke(main, ["bench", "accuracy", "--carrier", "meridian",
-                                       "--limit", "3", "--report", str(report_path)])
-    assert result.exit_code == 0, result.output
-    assert "meridian" in result.output
+    result = subprocess.run(
+        [sys.executable, "-m", "portals.cli", "bench", "accuracy", "--carrier", "meridian",
+         "--limit", "3", "--report", str(report_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "meridian" in result.stdout and "Accuracy on layout v1" in result.stdout
     data = json.loads(report_path.read_text())
     assert data["carriers"][0]["exact_matches"] == 3
     assert data["carriers"][0]["silently_wrong"] == 0

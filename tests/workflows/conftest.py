@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -22,9 +24,12 @@ def portal_settings(settings: Settings, meridian: Any, redis_url: str) -> Settin
 
 
 @pytest.fixture
-def runner(portal_settings: Settings, engine: Engine) -> Iterator[CheckRunner]:
+def runner(portal_settings: Settings, engine: Engine, browser: Browser
+           ) -> Iterator[CheckRunner]:
+    """A runner on the session's Chromium (pytest-playwright's, launched like the bots')."""
     setup_broker(portal_settings)
-    runner = CheckRunner(portal_settings, engine=engine, worker_id="test-worker")
+    runner = CheckRunner(portal_settings, engine=engine, worker_id="test-worker",
+                         browser_factory=lambda: nullcontext(browser))
     yield runner
     runner.close_thread_browser()
 
