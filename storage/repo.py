@@ -258,17 +258,21 @@ def release_check(
 def stale_checks(
     *, session: Session, queued_before: dt.datetime, now: dt.datetime | None = None
 ) -> list[EligibilityCheck]:
-    """Checks a dead worker left behind: running with a lapsed lease, or queued too long."""
+    """Checks a dead worker left behind: running with a lapsed lease, or queued too long.
+
+    Either must also be untouched since ``queued_before``, so that a sweep re-sends a
+    check once per stale period, not on every sweep.
+    """
     now = now or utcnow()
     query = select(EligibilityCheck).where(
+        col(EligibilityCheck.updated_at) < queued_before,
         or_(
             col(EligibilityCheck.status).in_([CheckStatus.RUNNING, CheckStatus.NEEDS_MFA_CODE])
             & (col(EligibilityCheck.lease_expires_at) < now),
             (col(EligibilityCheck.status) == CheckStatus.QUEUED)
-            & (col(EligibilityCheck.updated_at) < queued_before)
             & or_(col(EligibilityCheck.next_attempt_at).is_(None),
                   col(EligibilityCheck.next_attempt_at) <= now),
-        )
+        ),
     )
     return list(session.exec(query))
 
@@ -415,3 +419,10 @@ def list_audit(*, session: Session, limit: int = 200) -> list[AuditEvent]:
 
 def dumps_safe(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+def artifacts_created_before(*, session: Session, before: dt.datetime,
+                             limit: int = 500) -> list[Artifact]:
+    query = (select(Artifact).where(col(Artifact.created_at) < before)
+             .order_by(col(Artifact.created_at)).limit(limit))
+    return list(session.exec(query))

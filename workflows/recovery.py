@@ -38,7 +38,8 @@ def sweep(engine: Engine, settings: Settings) -> list[str]:
 
 
 class RecoveryLoop:
-    """A daemon thread that sweeps every ``recovery_interval_seconds``."""
+    """A daemon thread that sweeps (and purges expired artifacts) every
+    ``recovery_interval_seconds``."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -54,9 +55,18 @@ class RecoveryLoop:
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        from storage.artifacts import ArtifactStore
+        from storage.crypto import Vault
+        from workflows.retention import purge_expired_artifacts
+
+        assert self.settings.secret_key is not None
+        store = ArtifactStore(self.settings.resolved_artifacts_dir,
+                              Vault(self.settings.secret_key))
         while True:
             try:
                 sweep(self.engine, self.settings)
+                purge_expired_artifacts(self.engine, store,
+                                        self.settings.artifact_retention_days)
             except Exception:
                 log.exception("recovery sweep failed; trying again next interval")
             if self._stop.wait(self.settings.recovery_interval_seconds):

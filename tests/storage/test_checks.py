@@ -211,7 +211,13 @@ def test_stale_checks(any_engine: Engine, clock: Clock) -> None:
             session.add(check)
         session.commit()
 
-    clock.advance(30)  # the 10 s lease lapsed; the 60 s one did not
+    clock.advance(30)  # the 10 s lease lapsed, but the check was claimed only 30 s ago
+    with new_session(any_engine) as session:
+        now = clock.now()
+        stale = repo.stale_checks(session=session, queued_before=now - dt.timedelta(minutes=2),
+                                  now=now)
+        assert {c.id for c in stale} == {old_queued}
+    clock.advance(120)  # now it has also been untouched for the stale period
     assert _claim(any_engine, live, "live-worker", lease=3600)
     with new_session(any_engine) as session:
         now = clock.now()
