@@ -218,6 +218,9 @@ def test_stale_checks(any_engine: Engine, clock: Clock) -> None:
                                   now=now)
         assert {c.id for c in stale} == {old_queued}
     clock.advance(120)  # now it has also been untouched for the stale period
+    with new_session(any_engine) as session:
+        repo.touch_check(session=session, check_id=fresh_queued)  # queued just now
+        session.commit()
     assert _claim(any_engine, live, "live-worker", lease=3600)
     with new_session(any_engine) as session:
         now = clock.now()
