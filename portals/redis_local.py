@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -83,18 +84,24 @@ class _State(Enum):
 
 
 def _probe(sock: Path) -> _State:
-    if not sock.exists():
+    """UP, BUSY or DOWN. DOWN only when the kernel says nobody listens on the socket."""
+    raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    raw.settimeout(PROBE_TIMEOUT)
+    try:
+        raw.connect(str(sock))
+    except (FileNotFoundError, ConnectionRefusedError):
         return _State.DOWN
+    except OSError:  # a full backlog or a timeout: a listener is there
+        return _State.BUSY
+    finally:
+        raw.close()
     client = redis.Redis(unix_socket_path=str(sock), socket_connect_timeout=PROBE_TIMEOUT,
                          socket_timeout=PROBE_TIMEOUT, retry=_no_retry())
     try:
         client.ping()
         return _State.UP
-    except (redis.BusyLoadingError, redis.TimeoutError, redis.ResponseError,
-            redis.AuthenticationError):
-        return _State.BUSY  # something is there and replied or is stuck: never replace it
-    except (redis.ConnectionError, OSError):
-        return _State.DOWN
+    except (redis.RedisError, OSError):  # loading its data, stuck, or not Redis
+        return _State.BUSY
     finally:
         client.close()
 
@@ -191,7 +198,7 @@ def _stop_unused_at_exit() -> None:
 def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
     """Shut down the embedded Redis of ``data_dir`` (started by any process).
 
-    The data is saved to the rdb file first. True when a server was running.
+    The data is saved to the rdb file first. True when a server was running and stopped.
     """
     data_dir = data_dir.resolve()
     sock = socket_path(data_dir)
@@ -199,26 +206,28 @@ def stop_embedded_redis(data_dir: Path, *, timeout: float = 10.0) -> bool:
         return False
     with _file_lock(data_dir):
         server = _servers.pop(data_dir, None)
-        stopped = False
-        if _probe(sock) is not _State.DOWN:
+        running = _probe(sock) is not _State.DOWN
+        if running:
             client = redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout,
                                  retry=_no_retry())
             try:
                 client.shutdown(save=True)
-            except redis.RedisError as exc:  # pragma: no cover - shutdown normally closes
-                log.debug("shutdown reply: %s", exc)
+            except redis.RedisError as exc:  # e.g. the rdb file could not be written
+                log.warning("embedded Redis for %s refused to shut down: %s", data_dir, exc)
             finally:
                 client.close()
-            stopped = True
             deadline = time.monotonic() + timeout
             while _probe(sock) is not _State.DOWN and time.monotonic() < deadline:
                 time.sleep(0.05)
         if server is not None:
             _forget(server)
-        if _probe(sock) is _State.DOWN:  # never pull the socket from under a live server
+        down = _probe(sock) is _State.DOWN
+        if down:  # never pull the socket from under a live server
             (data_dir / (DB_NAME + ".settings")).unlink(missing_ok=True)
             sock.unlink(missing_ok=True)
-        return stopped
+        elif running:
+            log.warning("embedded Redis for %s did not stop within %.0f s", data_dir, timeout)
+        return running and down
 
 
 def _forget(server: Any) -> None:
