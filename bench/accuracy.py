@@ -100,11 +100,11 @@ def run_accuracy(
                     ctx = BotContext(credentials=credentials, base_url=server.url,
                                      sessions=sessions, artifacts=MemoryArtifactSink(),
                                      timeout_ms=timeout_ms)
-                    request = EligibilityRequest(
-                        carrier=carrier, member_id=member["member_id"],
-                        date_of_birth=member["date_of_birth"], last_name=member["last_name"],
-                        first_name=member["first_name"],
-                    )
+                    request = EligibilityRequest.model_validate({
+                        "carrier": carrier, "member_id": member["member_id"],
+                        "date_of_birth": member["date_of_birth"],
+                        "last_name": member["last_name"], "first_name": member["first_name"],
+                    })
                     _score_one(score, bot, browser, ctx, request,
                                expected_result(carrier, member["member_id"]))
                     if progress:

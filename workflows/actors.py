@@ -18,7 +18,6 @@ def declare(broker: RedisBroker) -> None:
     """Declare the actors on ``broker`` (idempotent)."""
     if ACTOR in broker.get_declared_actors():
         return
-    dramatiq.actor(
-        run_eligibility_check, actor_name=ACTOR, queue_name=QUEUE, broker=broker,
-        max_retries=0, time_limit=30 * 60 * 1000,
-    )
+    decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker,
+                              max_retries=0, time_limit=30 * 60 * 1000)
+    decorate(run_eligibility_check)

@@ -142,10 +142,11 @@ def _queue_sample(settings: Settings) -> None:
     from workflows.dispatch import send_check
 
     first = members("meridian")[0]
-    request = EligibilityRequest(
-        carrier="meridian", member_id=first["member_id"], last_name=first["last_name"],
-        first_name=first["first_name"], date_of_birth=first["date_of_birth"],
-    )
+    request = EligibilityRequest.model_validate({
+        "carrier": "meridian", "member_id": first["member_id"],
+        "last_name": first["last_name"], "first_name": first["first_name"],
+        "date_of_birth": first["date_of_birth"],
+    })
     setup_broker(settings)
     engine = make_engine(settings.resolved_database_url)
     with session_scope(engine) as session:

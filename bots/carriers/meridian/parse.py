@@ -3,6 +3,8 @@ the page HTML: no browser, tested on saved pages."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bs4 import BeautifulSoup, Tag
 
 from bots import parsing as p
@@ -12,6 +14,7 @@ from portals.model import (
     BenefitKind,
     BenefitLine,
     Coverage,
+    CoverageLevel,
     CoverageStatus,
     EligibilityRequest,
     EligibilityResult,
@@ -118,8 +121,8 @@ def _coverage(page: BeautifulSoup) -> Coverage:
 def _accumulators(page: BeautifulSoup, kind: BenefitKind, table: str) -> list[BenefitLine]:
     lines = []
     for row in p.table_rows(page, table, S.ACCUMULATOR_COLUMNS, table):
-        level = p.lookup(S.LEVELS, row["Coverage Level"], f"{table} coverage level")
-        network = p.lookup(S.NETWORKS, row["Network"], f"{table} network")
+        level = CoverageLevel(p.lookup(S.LEVELS, row["Coverage Level"], f"{table} level"))
+        network = Network(p.lookup(S.NETWORKS, row["Network"], f"{table} network"))
         for column, period in (("Annual Amount", TimePeriod.CALENDAR_YEAR),
                                ("Met", TimePeriod.YEAR_TO_DATE),
                                ("Remaining", TimePeriod.REMAINING)):
@@ -174,7 +177,7 @@ def _limitations(page: BeautifulSoup) -> list[BenefitLine]:
                                  (TimePeriod.REMAINING, remaining)):
             lines.append(BenefitLine(
                 kind=BenefitKind.LIMITATIONS, service_type=service, time_period=period,
-                quantity=quantity, quantity_qualifier=QuantityQualifier.VISITS,
+                quantity=Decimal(quantity), quantity_qualifier=QuantityQualifier.VISITS,
             ))
     return lines
 
