@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-import pyotp
 from playwright.sync_api import Browser
 from pydantic import SecretStr
 
+from bench.inbox import LocalInbox
 from bots.base import BotContext, Credentials
 from bots.browser import launch_browser
 from bots.errors import BotError
@@ -74,32 +75,32 @@ def run_accuracy(
     browser: Browser | None = None,
 ) -> Report:
     """Score ``carriers``; ``browser`` reuses a running Chromium instead of launching one."""
+    from fixtures.sandbox import carriers as sandbox
     from fixtures.sandbox.expected import expected_result, members
     from fixtures.sandbox.server import SandboxControl, SandboxServer
 
     scores: list[CarrierScore] = []
-    with _browser(browser, browser_path) as browser:
+    with _browser(browser, browser_path) as browser, LocalInbox() as inbox:
         for carrier in carriers:
             bot = registry.get(carrier)()
             score = CarrierScore(carrier=carrier, layout=layout)
             with SandboxServer(carrier) as server:
                 control = SandboxControl(server.url)
                 control.reset()
-                control.set_knobs(layout=layout, announcement="random")
-                username = f"bench-{secrets.token_hex(4)}"
-                password = secrets.token_urlsafe(18)
-                totp_secret = pyotp.random_base32()
-                control.add_account(username=username, password=password,
-                                    totp_secret=totp_secret)
-                credentials = Credentials(account_key=f"bench:{carrier}", username=username,
-                                          password=SecretStr(password),
-                                          totp_secret=SecretStr(totp_secret))
+                control.set_knobs(layout=layout, code_webhook_url=inbox.url,
+                                  code_webhook_secret=inbox.secret)
+                account = sandbox.get(carrier).new_account(
+                    f"bench-{secrets.token_hex(4)}", secrets.token_urlsafe(18))
+                control.add_account(**account)
+                credentials = credentials_for(f"bench:{carrier}", account)
+                codes = inbox.source(credentials.mfa_recipient) \
+                    if credentials.mfa_recipient else None
                 sessions = MemorySessionStore()
                 for member in members(carrier)[:limit]:
                     score.members += 1
                     ctx = BotContext(credentials=credentials, base_url=server.url,
                                      sessions=sessions, artifacts=MemoryArtifactSink(),
-                                     timeout_ms=timeout_ms)
+                                     codes=codes, timeout_ms=timeout_ms, mfa_wait_seconds=30)
                     request = EligibilityRequest.model_validate({
                         "carrier": carrier, "member_id": member["member_id"],
                         "date_of_birth": member["date_of_birth"],
@@ -111,6 +112,19 @@ def run_accuracy(
                         progress(carrier, member["member_id"])
             scores.append(score)
     return Report(layout=layout, carriers=scores)
+
+
+def credentials_for(account_key: str, account: dict[str, Any]) -> Credentials:
+    """Credentials for a sandbox account as ``new_account`` describes it."""
+    totp = account.get("totp_secret")
+    return Credentials(
+        account_key=account_key, username=account["username"],
+        password=SecretStr(account["password"]),
+        totp_secret=SecretStr(totp) if totp else None,
+        extra={f"security:{q}": SecretStr(a)
+               for q, a in (account.get("security_answers") or {}).items()},
+        mfa_recipient=account.get("phone") or account.get("email"),
+    )
 
 
 @contextmanager

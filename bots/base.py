@@ -46,6 +46,18 @@ class Credentials:
     password: SecretStr
     totp_secret: SecretStr | None = None
     extra: dict[str, SecretStr] = field(default_factory=dict)
+    """Other secrets by name; security answers as ``security:<question text>``."""
+    mfa_recipient: str | None = None
+    """The phone number or e-mail address the portal sends one-time codes to."""
+
+    def security_answer(self, question: str) -> str | None:
+        """The stored answer to a security question (matched without case or spacing)."""
+        wanted = " ".join(question.split()).casefold()
+        for name, value in self.extra.items():
+            if name.startswith("security:") and \
+                    " ".join(name[9:].split()).casefold() == wanted:
+                return value.get_secret_value()
+        return None
 
     def secret_values(self) -> list[str]:
         """Every secret string, for redaction of artifacts."""

@@ -61,6 +61,9 @@ class CarrierAccount(SQLModel, table=True):
     password_enc: str = Field(sa_column=Column(Text, nullable=False))
     totp_secret_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     extra_enc: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    mfa_recipient: str | None = Field(
+        default=None, max_length=200,
+        description="Phone or e-mail the portal sends codes to; the inbox routes by it.")
     status: str = Field(default=AccountStatus.ACTIVE, max_length=20)
     flag_reason: str | None = Field(default=None, max_length=60)
     flagged_at: dt.datetime | None = None

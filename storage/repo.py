@@ -43,10 +43,12 @@ def create_account(
     password: SecretStr,
     totp_secret: SecretStr | None = None,
     extra: dict[str, SecretStr] | None = None,
+    mfa_recipient: str | None = None,
 ) -> CarrierAccount:
     account = CarrierAccount(
         carrier=carrier,
         label=label,
+        mfa_recipient=mfa_recipient.strip().lower() if mfa_recipient else None,
         username_enc=vault.encrypt_str(username),
         password_enc=vault.encrypt_str(password.get_secret_value()),
         totp_secret_enc=(

@@ -241,6 +241,7 @@ class CheckRunner:
             totp_secret=(SecretStr(self.vault.decrypt_str(account.totp_secret_enc))
                          if account.totp_secret_enc else None),
             extra={k: SecretStr(str(v)) for k, v in extra.items()},
+            mfa_recipient=account.mfa_recipient,
         )
         for value in credentials.secret_values():  # no log line can carry them
             register_secret(value)
