@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portals.model import BenefitKind, CoverageLevel, Network
 from storage import repo
-from storage.models import Run, RunStatus
+from storage.models import Artifact, Run, RunStatus, utcnow
 from tests.storage.conftest import Clock, create_check, new_session, sample_result
 
 
@@ -188,3 +189,24 @@ def test_audit_trail_newest_first(any_engine: Engine) -> None:
 
 def test_dumps_safe() -> None:
     assert repo.dumps_safe({"amount": Decimal("1.50")}) == '{"amount": "1.50"}'
+
+
+def test_artifacts_created_before_oldest_first(any_engine: Engine) -> None:
+    run = _start(any_engine, create_check(any_engine))
+    now = utcnow()
+    ages = {"old.html": 40, "older.html": 50, "new.html": 1}
+    with new_session(any_engine) as session:
+        for name, days in ages.items():
+            session.add(Artifact(run_id=run.id, kind="html", filename=name,
+                                 content_type="text/html", size=1, sha256="d" * 64,
+                                 path=f"{run.id}/{name}",
+                                 created_at=now - dt.timedelta(days=days)))
+        session.commit()
+    with new_session(any_engine) as session:
+        cutoff = now - dt.timedelta(days=30)
+        expired = repo.artifacts_created_before(session=session, before=cutoff)
+        assert [a.filename for a in expired] == ["older.html", "old.html"]
+        assert [a.filename for a in repo.artifacts_created_before(
+            session=session, before=cutoff, limit=1)] == ["older.html"]
+        assert repo.artifacts_created_before(session=session,
+                                             before=now - dt.timedelta(days=60)) == []
