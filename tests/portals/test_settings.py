@@ -82,3 +82,10 @@ def test_out_of_range_values_are_refused() -> None:
         Settings(sandbox_port=70000)
     with pytest.raises(ValidationError):
         Settings(max_attempts=0)
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = {line.split("|")[1].strip().strip("`") for line in readme.splitlines()
+            if line.startswith("| `PORTALS_")}
+    assert rows == {f"PORTALS_{name.upper()}" for name in Settings.model_fields}
