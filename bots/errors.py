@@ -62,6 +62,11 @@ class PortalUnavailable(BotError):
     code = "portal_unavailable"
     retryable = True
 
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds the portal asked us to wait (Retry-After), if it said."""
+
 
 class SessionExpired(BotError):
     """The portal's session ran out and logging in again did not help."""

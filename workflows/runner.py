@@ -216,6 +216,9 @@ class CheckRunner:
                             error_type=error.code, error_message=message)
             if error.retryable and check.attempts < self.settings.max_attempts:
                 delay = self.settings.retry_backoff_seconds * 2 ** (check.attempts - 1)
+                asked = getattr(error, "retry_after", None)
+                if asked:  # the portal said when to come back (Retry-After)
+                    delay = max(delay, float(asked))
                 retry_at = utcnow() + dt.timedelta(seconds=delay)
                 repo.release_check(session=session, check=check, status=CheckStatus.QUEUED,
                                    message=f"retrying: {message}", retry_at=retry_at)
