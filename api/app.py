@@ -21,7 +21,17 @@ from api import presenters
 from api.deps import LoginRequired, require_token
 from api.errors import validation_error_handler
 from api.middleware import BodySizeLimit, SecurityHeaders
-from api.routes import accounts, audit, checks, health, runs, ui_auth, ui_checks, ui_runs
+from api.routes import (
+    accounts,
+    audit,
+    checks,
+    health,
+    inbox,
+    runs,
+    ui_auth,
+    ui_checks,
+    ui_runs,
+)
 from portals.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
@@ -117,6 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, checks, runs, accounts, audit):
         v1.include_router(module.router)
     app.include_router(v1)
+    app.include_router(inbox.router)
     for module in (ui_auth, ui_checks, ui_runs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 from pydantic import ValidationError
 
@@ -40,7 +38,9 @@ def api(host: str, port: int, log_level: str) -> None:
         )
     import uvicorn
 
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from portals.logging_setup import configure_logging
+
+    configure_logging(log_level)  # one root handler, with the secret-redacting filter
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False,
+                log_config=None)

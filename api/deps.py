@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from portals.settings import Settings
 from storage.artifacts import ArtifactStore
+from storage.crypto import Vault
 from storage.users import get_user
 
 API_ACTOR = "api"
@@ -47,6 +48,14 @@ SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[ArtifactStore, Depends(get_store)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+
+
+def get_vault(request: Request) -> Vault:
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
 def require_token(

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from api.schemas import CheckCreate
 from storage import repo
 from storage.artifacts import ArtifactStore
-from storage.crypto import VaultError
+from storage.crypto import Vault, VaultError
 from storage.models import (
     Artifact,
     AuditEvent,
@@ -188,3 +188,22 @@ def read_artifact(
                detail=f"run {run_id}, {artifact.kind} {artifact.filename}"[:500])
     session.commit()
     return artifact, data
+
+
+CODE_ENTERED_ACTION = "mfa.code_entered"
+
+
+def enter_code(*, session: Session, vault: Vault, check_id: str, code: str, actor: str,
+               ttl_seconds: float) -> None:
+    """Staff type the one-time code a waiting run asked for (the last resort)."""
+    check = repo.get_check(session=session, check_id=check_id)
+    if check is None:
+        raise NotFoundError(f"no eligibility check {check_id}")
+    if check.status != CheckStatus.NEEDS_MFA_CODE:
+        raise StateConflict("the check is not waiting for a code")
+    repo.store_code(session=session, vault=vault, carrier=check.carrier, channel="staff",
+                    source="staff", code=code, ttl_seconds=ttl_seconds, check_id=check_id,
+                    entered_by=actor)
+    repo.audit(session=session, actor=actor, action=CODE_ENTERED_ACTION, target_type="check",
+               target_id=check_id)
+    session.commit()

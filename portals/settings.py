@@ -68,7 +68,22 @@ class Settings(BaseSettings):
         default=15_000, ge=1_000, description="How long a bot waits for a page state."
     )
     mfa_wait_seconds: float = Field(
-        default=120.0, gt=0, description="How long a run waits for an out-of-band MFA code."
+        default=300.0, gt=0,
+        description="How long a run waits for an out-of-band MFA code (from the inbox or "
+        "typed by staff) before it fails as 'mfa_timeout'.",
+    )
+    mfa_inbox_wait_seconds: float = Field(
+        default=30.0, ge=0,
+        description="How long a run waits for the inbox before it asks a person for the code "
+        "(status needs_mfa_code).",
+    )
+    inbox_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the SMS/e-mail gateway signs codes posted to "
+        "/v1/inbox/codes with (HMAC-SHA256). Unset: the inbox refuses every code.",
+    )
+    code_ttl_seconds: float = Field(
+        default=600.0, gt=0, description="How long a code in the inbox stays usable."
     )
     lease_seconds: float = Field(
         default=60.0,
@@ -111,7 +126,7 @@ class Settings(BaseSettings):
         "Unset carriers use the local sandbox.",
     )
 
-    @field_validator("secret_key", "admin_token")
+    @field_validator("secret_key", "admin_token", "inbox_secret")
     @classmethod
     def _refuse_placeholders(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in {

@@ -176,3 +176,25 @@ class AuditEvent(SQLModel, table=True):
     target_type: str = Field(max_length=40)
     target_id: str = Field(max_length=64)
     detail: str | None = Field(default=None, max_length=500)
+
+
+class OneTimeCode(SQLModel, table=True):
+    """A code for a portal's second factor: posted by the SMS/e-mail gateway into the
+    inbox (routed by recipient), or typed by staff for one waiting check. Used once."""
+
+    __tablename__ = "one_time_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str | None = Field(default=None, unique=True, max_length=100)
+    carrier: str = Field(max_length=40)
+    channel: str = Field(max_length=10)
+    source: str = Field(max_length=10, description="gateway or staff")
+    recipient: str | None = Field(default=None, index=True, max_length=200)
+    check_id: str | None = Field(default=None, foreign_key="eligibility_checks.id",
+                                 index=True, max_length=32)
+    code_enc: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+    used_by_run: str | None = Field(default=None, max_length=32)
+    entered_by: str | None = Field(default=None, max_length=80)

@@ -3,7 +3,11 @@ and artifact sink. Bots only see the protocols in bots.base."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -12,7 +16,7 @@ from storage import repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.db import session_scope
-from storage.models import CarrierAccount, utcnow
+from storage.models import CarrierAccount, CheckStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +76,58 @@ class DbArtifactSink:
                 content_type=content_type, size=len(data), sha256=digest, path=path,
             )
             self.kept.append(artifact.id)
+
+
+class DbCodeSource:
+    """One-time codes for one run, from the inbox table.
+
+    The run first waits for the gateway (codes routed by the account's recipient); after
+    ``ask_after`` seconds it also asks a person: the check shows ``needs_mfa_code`` and
+    staff can type the code. It gives up after ``timeout`` (the bot then fails the run
+    as 'mfa_timeout').
+    """
+
+    def __init__(self, engine: Engine, vault: Vault, *, check_id: str, run_id: str,
+                 worker: str, recipient: str | None, ask_after: float,
+                 on_event: Callable[[str], None], poll_seconds: float = 0.5) -> None:
+        self.engine = engine
+        self.vault = vault
+        self.check_id = check_id
+        self.run_id = run_id
+        self.worker = worker
+        self.recipient = recipient
+        self.ask_after = ask_after
+        self.on_event = on_event
+        self.poll_seconds = poll_seconds
+        self._idle = threading.Event()
+
+    def wait_for_code(self, channel: str, timeout: float) -> str | None:
+        since = utcnow() - dt.timedelta(seconds=10)
+        start = time.monotonic()
+        asked = False
+        try:
+            while True:
+                with session_scope(self.engine) as session:
+                    code = repo.take_code(session=session, vault=self.vault,
+                                          check_id=self.check_id, run_id=self.run_id,
+                                          recipient=self.recipient, since=since)
+                if code is not None:
+                    self.on_event(f"mfa_code_received:{channel}")
+                    return code
+                waited = time.monotonic() - start
+                if waited >= timeout:
+                    self.on_event("mfa_code_timeout")
+                    return None
+                if not asked and waited >= self.ask_after:
+                    asked = True
+                    self._set_status(CheckStatus.NEEDS_MFA_CODE)
+                    self.on_event("needs_mfa_code")
+                self._idle.wait(self.poll_seconds)
+        finally:
+            if asked:
+                self._set_status(CheckStatus.RUNNING)
+
+    def _set_status(self, status: CheckStatus) -> None:
+        with session_scope(self.engine) as session:
+            repo.set_check_status(session=session, check_id=self.check_id,
+                                  worker=self.worker, status=status)

@@ -39,7 +39,7 @@ from storage.crypto import Vault
 from storage.db import create_schema, make_engine, session_scope
 from storage.models import CarrierAccount, CheckStatus, RunStatus, utcnow
 from workflows.broker import redis_url_for
-from workflows.context import DbArtifactSink, DbSessionStore
+from workflows.context import DbArtifactSink, DbCodeSource, DbSessionStore
 from workflows.dispatch import send_check
 
 log = logging.getLogger(__name__)
@@ -132,12 +132,12 @@ class CheckRunner:
             request = repo.check_request(check)
         log.info("check %s attempt %s started as run %s", check_id, check.attempts, run.id)
         with self._heartbeat(check_id, worker) as lease_lost:
-            status, message, error, result = self._attempt(check_id, run.id, request)
+            status, message, error, result = self._attempt(check_id, run.id, request, worker)
         return self._record(check_id, run.id, worker, request, status, message, error, result,
                             lease_lost)
 
     def _attempt(
-        self, check_id: str, run_id: str, request: EligibilityRequest
+        self, check_id: str, run_id: str, request: EligibilityRequest, worker: str
     ) -> tuple[RunStatus, str | None, BotError | None, EligibilityResult | None]:
         try:
             bot = registry.get(request.carrier)()
@@ -160,6 +160,11 @@ class CheckRunner:
                 base_url=carrier_base_url(self.settings, request.carrier),
                 sessions=DbSessionStore(self.engine, self.vault, account_id),
                 artifacts=DbArtifactSink(self.engine, self.store, run_id),
+                codes=DbCodeSource(
+                    self.engine, self.vault, check_id=check_id, run_id=run_id, worker=worker,
+                    recipient=credentials.mfa_recipient,
+                    ask_after=self.settings.mfa_inbox_wait_seconds,
+                    on_event=lambda event: self._event(run_id, event)),
                 timeout_ms=self.settings.bot_timeout_ms,
                 mfa_wait_seconds=self.settings.mfa_wait_seconds,
                 on_event=lambda event: self._event(run_id, event),

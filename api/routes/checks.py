@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from api.deps import ApiActor, SessionDep
+from api.deps import ApiActor, SessionDep, SettingsDep, VaultDep
 from api.errors import field_error
 from api.schemas import CheckAccepted, CheckCreate, CheckList, CheckPublic, CheckSummary
 from api.services import (
     IdempotencyConflict,
     NotFoundError,
     StateConflict,
+    enter_code,
     retry_check,
     submit_check,
 )
@@ -71,6 +73,28 @@ def get_check(check_id: str, session: SessionDep) -> CheckPublic:
     if check is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check")
     return check_public(session=session, check=check)
+
+
+class CodeEntry(BaseModel):
+    """A one-time code a person read from the phone or mailbox the portal sent it to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^\d{4,10}$", description="The digits only.")
+
+
+@router.post("/{check_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED)
+def mfa_code(check_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
+             settings: SettingsDep, actor: ApiActor) -> dict[str, str]:
+    """Hand a waiting run the code it asked for (only while the check needs one: 409)."""
+    try:
+        enter_code(session=session, vault=vault, check_id=check_id, code=entry.code,
+                   actor=actor, ttl_seconds=settings.code_ttl_seconds)
+    except NotFoundError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check") from None
+    except StateConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return {"id": check_id, "status": "code_received"}
 
 
 @router.post("/{check_id}/retry", status_code=status.HTTP_202_ACCEPTED,

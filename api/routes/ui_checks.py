@@ -9,12 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
+from api.deps import SessionDep, SettingsDep, StaffUser, TemplatesDep, VaultDep, verify_csrf
 from api.presenters import present
 from api.services import (
     IdempotencyConflict,
     NotFoundError,
     StateConflict,
+    enter_code,
     retry_check,
     submit_check,
 )
@@ -125,6 +126,27 @@ def check_fragment(check_id: str, request: Request, session: SessionDep,
     response = render(request, templates, "_check_live.html", context, user=user)
     response.headers["X-Check-Finished"] = "true" if context["finished"] else "false"
     return response
+
+
+@router.post("/checks/{check_id}/mfa-code")
+def mfa_code(
+    check_id: str, request: Request, session: SessionDep, user: StaffUser, vault: VaultDep,
+    settings: SettingsDep, csrf: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    """A person types the code the portal sent; the waiting run picks it up."""
+    verify_csrf(request, csrf)
+    digits = code.strip().replace(" ", "")
+    if not (digits.isdigit() and 4 <= len(digits) <= 10):
+        flash(request, "Enter the digits of the code only.")
+        return redirect(f"/checks/{check_id}")
+    try:
+        enter_code(session=session, vault=vault, check_id=check_id, code=digits, actor=user,
+                   ttl_seconds=settings.code_ttl_seconds)
+        flash(request, "The code was handed to the bot.")
+    except (NotFoundError, StateConflict) as exc:
+        flash(request, f"Code not used: {exc}.")
+    return redirect(f"/checks/{check_id}")
 
 
 @router.post("/checks/{check_id}/retry")

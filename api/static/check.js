@@ -27,6 +27,11 @@
         }
         var finished = response.headers.get("X-Check-Finished") === "true";
         return response.text().then(function (html) {
+          var active = document.activeElement;
+          if (!finished && active && active.tagName === "INPUT" && root.contains(active)) {
+            schedule();  // someone is typing (a one-time code): don't swap the form away
+            return null;
+          }
           if (html !== last) {
             root.innerHTML = html;
             last = html;
