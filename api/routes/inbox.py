@@ -26,6 +26,7 @@ from storage import repo
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/inbox", tags=["one-time code inbox"])
+CHALLENGE = {"WWW-Authenticate": f'Signature headers="{TIMESTAMP_HEADER} {SIGNATURE_HEADER}"'}
 
 
 @router.post("/codes", status_code=status.HTTP_202_ACCEPTED)
@@ -35,14 +36,16 @@ async def receive_code(request: Request, session: SessionDep, settings: Settings
     body = await request.body()
     if settings.inbox_secret is None:
         # no secret, no way to authenticate a sender: refuse like a bad signature
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the inbox is not configured")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the inbox is not configured",
+                            headers=CHALLENGE)
     try:
         verify(body, settings.inbox_secret.get_secret_value(),
                request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER),
                time.time())
     except InvalidSignature as exc:
         log.warning("inbox refused a message: %s", exc)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "signature refused") from None
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "signature refused",
+                            headers=CHALLENGE) from None
     try:
         message = InboundCode.model_validate(json.loads(body))
     except (ValidationError, ValueError) as exc:
