@@ -70,7 +70,7 @@ class CheckCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     carrier: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
-        description="A registered carrier's name, e.g. meridian."
+        description="A registered carrier's name (GET /v1/health lists them)."
     )
     member_id: Annotated[
         str,

@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     )
     carrier_urls: dict[str, str] = Field(
         default_factory=dict,
-        description="Base URL per carrier, e.g. {\"meridian\": \"https://portal.example\"}. "
-        "Unset carriers use the local sandbox.",
+        description="Base URL per carrier name, as JSON: "
+        "{\"<carrier>\": \"https://portal.example\"}. Unset carriers use the local sandbox.",
     )
 
     @field_validator("secret_key", "admin_token", "inbox_secret")

@@ -88,7 +88,7 @@ def accounts() -> None:
 
 
 @accounts.command()
-@click.option("--carrier", required=True, help="Carrier name, e.g. meridian.")
+@click.option("--carrier", required=True, help="Carrier name (see `portals carriers`).")
 @click.option("--label", required=True, help="A name staff recognise, e.g. 'Front desk'.")
 @click.option("--username", required=True, help="The portal user name.")
 @click.option("--password-env", metavar="VAR",

@@ -1,19 +1,20 @@
 """``portals demo``: everything on embedded defaults, in one command.
 
 Starts the sandbox portals, an embedded Redis (unless PORTALS_REDIS_URL is set), a
-worker, and the API with the web UI on 127.0.0.1:PORT; seeds the sandbox's Meridian
-account and a staff login; queues one sample check; prints the URL and the login.
+worker, and the API with the web UI on 127.0.0.1:PORT; seeds each sandbox carrier's
+front-desk account and a staff login; points the sandbox's SMS/e-mail gateway at the
+API's one-time-code inbox; queues one sample check per carrier; prints the URL and login.
 Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,6 +40,9 @@ def prepare_environment(data_dir: Path) -> Settings:
     env.setdefault("PORTALS_DATA_DIR", str(data_dir))
     if not env.get("PORTALS_SECRET_KEY"):
         env["PORTALS_SECRET_KEY"] = _secret_file(data_dir / "secret.key", Vault.generate_key())
+    if not env.get("PORTALS_INBOX_SECRET"):
+        env["PORTALS_INBOX_SECRET"] = _secret_file(data_dir / "inbox.secret",
+                                                   secrets.token_urlsafe(32))
     if not env.get("PORTALS_ADMIN_TOKEN"):
         env["PORTALS_ADMIN_TOKEN"] = _secret_file(data_dir / "admin.token",
                                                   secrets.token_urlsafe(32))
@@ -50,12 +54,12 @@ def prepare_environment(data_dir: Path) -> Settings:
     return get_settings()
 
 
-def seed(settings: Settings) -> tuple[str, str]:
-    """The sandbox's Meridian account (once) and a fresh staff password; returns the login."""
-    from pydantic import SecretStr
-
+def seed(settings: Settings, portal_urls: dict[str, str]) -> tuple[str, str]:
+    """A front-desk account per sandbox carrier, in our database and in the (fresh, in-memory)
+    sandbox portal, and a fresh staff password; returns the staff login."""
     from bots.registry import registry
-    from storage import repo
+    from fixtures.sandbox import carriers as sandbox
+    from fixtures.sandbox.server import SandboxControl
     from storage.crypto import Vault
     from storage.db import create_schema, make_engine, session_scope
     from storage.users import create_user, set_password
@@ -64,26 +68,53 @@ def seed(settings: Settings) -> tuple[str, str]:
     vault = Vault(settings.secret_key)
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
-    accounts = json.loads(
-        (Path(__file__).resolve().parents[2] / "fixtures" / "data" / "accounts.json").read_text()
-    )
     password = secrets.token_urlsafe(12)
     with session_scope(engine) as session:
-        for carrier, carrier_accounts in accounts["carriers"].items():
-            if carrier not in registry or repo.list_accounts(session=session, carrier=carrier):
+        for carrier, url in portal_urls.items():
+            if carrier not in registry:
                 continue
-            for account in carrier_accounts:
-                repo.create_account(
-                    session=session, vault=vault, carrier=carrier,
-                    label=f"Sandbox {carrier} front desk", username=account["username"],
-                    password=SecretStr(account["password"]),
-                    totp_secret=SecretStr(account["totp_secret"])
-                    if account.get("totp_secret") else None,
-                )
+            fields = _demo_account(session, vault, carrier, sandbox.get(carrier))
+            with SandboxControl(url) as control:
+                control.add_account(**fields)
         if not set_password(session=session, username="frontdesk", password=password):
             create_user(session=session, username="frontdesk", password=password)
     engine.dispose()
     return "frontdesk", password
+
+
+def _demo_account(session: Any, vault: Any, carrier: str, portal: Any) -> dict[str, Any]:
+    """The stored account's fields, or a new account stored now."""
+    from pydantic import SecretStr
+
+    from storage import repo
+
+    stored = repo.list_accounts(session=session, carrier=carrier)
+    if stored:
+        account = stored[0]
+        fields: dict[str, Any] = {
+            "username": vault.decrypt_str(account.username_enc),
+            "password": vault.decrypt_str(account.password_enc),
+        }
+        if account.totp_secret_enc:
+            fields["totp_secret"] = vault.decrypt_str(account.totp_secret_enc)
+        if account.mfa_recipient:
+            fields["email" if "@" in account.mfa_recipient else "phone"] = account.mfa_recipient
+        extra = vault.decrypt_json(account.extra_enc) if account.extra_enc else {}
+        answers = {k[9:]: v for k, v in extra.items() if k.startswith("security:")}
+        if answers:
+            fields["security_answers"] = answers
+        return fields
+    fields = portal.new_account(f"demo.{carrier}", secrets.token_urlsafe(18))
+    totp = fields.get("totp_secret")
+    repo.create_account(
+        session=session, vault=vault, carrier=carrier, label=f"Sandbox {portal.display_name}",
+        username=fields["username"], password=SecretStr(fields["password"]),
+        totp_secret=SecretStr(totp) if totp else None,
+        extra={f"security:{q}": SecretStr(a)
+               for q, a in (fields.get("security_answers") or {}).items()} or None,
+        mfa_recipient=fields.get("phone") or fields.get("email"),
+    )
+    return dict(fields)
 
 
 @click.command("demo")
@@ -97,19 +128,25 @@ def demo(port: int, data_dir: Path, sample: bool) -> None:
     import uvicorn
 
     from api.app import create_app
-    from fixtures.sandbox.server import serve_all_in_background
+    from bots.registry import registry
+    from fixtures.sandbox.server import SandboxControl, serve_all_in_background
     from portals.logging_setup import configure_logging
 
     configure_logging()
     settings = prepare_environment(data_dir.resolve())
     sandbox = serve_all_in_background(settings.sandbox_host, settings.sandbox_port)
-    username, password = seed(settings)
+    username, password = seed(settings, sandbox.urls)
     worker = subprocess.Popen(  # the worker inherits the embedded defaults through env
         [sys.executable, "-m", "portals.cli", "worker", "--processes", "1", "--threads", "2"]
     )
     app = create_app(settings)
+    inbox = f"http://127.0.0.1:{port}/v1/inbox/codes"
+    for carrier_url in sandbox.urls.values():
+        assert settings.inbox_secret is not None
+        SandboxControl(carrier_url).set_knobs(
+            code_webhook_url=inbox, code_webhook_secret=settings.inbox_secret.get_secret_value())
     if sample:
-        _queue_sample(settings)
+        _queue_samples(settings, [c for c in sandbox.urls if c in registry])
     url = f"http://127.0.0.1:{port}"
     click.echo("\nPortals demo is running")
     click.echo(f"  web UI:    {url}/   (login: {username} / {password})")
@@ -132,8 +169,8 @@ def demo(port: int, data_dir: Path, sample: bool) -> None:
             stop_embedded_redis(settings.data_dir)
 
 
-def _queue_sample(settings: Settings) -> None:
-    """One lookup of the first sandbox member, so the UI has something to show."""
+def _queue_samples(settings: Settings, carriers: list[str]) -> None:
+    """One lookup of each carrier's first sandbox member, so the UI has something to show."""
     from fixtures.sandbox.expected import members
     from portals.model import EligibilityRequest
     from storage import repo
@@ -141,15 +178,16 @@ def _queue_sample(settings: Settings) -> None:
     from workflows.broker import setup_broker
     from workflows.dispatch import send_check
 
-    first = members("meridian")[0]
-    request = EligibilityRequest.model_validate({
-        "carrier": "meridian", "member_id": first["member_id"],
-        "last_name": first["last_name"], "first_name": first["first_name"],
-        "date_of_birth": first["date_of_birth"],
-    })
     setup_broker(settings)
     engine = make_engine(settings.resolved_database_url)
-    with session_scope(engine) as session:
-        check = repo.create_check(session=session, request=request, origin="demo")
-    send_check(check.id)
+    for carrier in carriers:
+        first = members(carrier)[0]
+        request = EligibilityRequest.model_validate({
+            "carrier": carrier, "member_id": first["member_id"],
+            "last_name": first["last_name"], "first_name": first["first_name"],
+            "date_of_birth": first["date_of_birth"],
+        })
+        with session_scope(engine) as session:
+            check = repo.create_check(session=session, request=request, origin="demo")
+        send_check(check.id)
     engine.dispose()
