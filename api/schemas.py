@@ -164,6 +164,18 @@ class CheckSummary(BaseModel):
     message: str | None
 
 
+class DocumentLink(BaseModel):
+    """A document kept with the result (e.g. a benefit summary PDF) and where to fetch it."""
+
+    id: str
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
 class CheckPublic(CheckSummary):
     last_name: str
     first_name: str | None
@@ -172,6 +184,7 @@ class CheckPublic(CheckSummary):
     service_codes: list[str]
     attempts: int
     result: EligibilityResult | None
+    documents: list[DocumentLink] = []
     runs: list[RunPublic]
 
 

@@ -14,6 +14,7 @@ from api.schemas import (
     AuditPublic,
     CheckPublic,
     CheckSummary,
+    DocumentLink,
     RunPublic,
 )
 from api.services import resolutions
@@ -87,6 +88,12 @@ def check_public(
         date_of_birth=check.date_of_birth, service_date=check.service_date,
         service_codes=list(check.service_codes or []), attempts=check.attempts,
         result=load_result(session=session, check_id=check.id),
+        documents=[
+            DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
+                         content_type=a.content_type, size=a.size, sha256=a.sha256,
+                         url=f"/v1/eligibility-checks/{check.id}/documents/{a.id}")
+            for a in repo.result_documents(session=session, check_id=check.id)
+        ],
         runs=runs_public(session=session, runs=runs, url=url),
     )
 

@@ -497,3 +497,16 @@ def take_code(
         if taken:
             return vault.decrypt_str(row.code_enc)
     return None
+
+
+def result_documents(*, session: Session, check_id: str) -> list[Artifact]:
+    """The documents (benefit summaries, ...) kept with a check's stored result: artifacts of
+    kind "document" of the run that produced it, named in the result by their sha256."""
+    record = session.exec(
+        select(EligibilityResultRecord).where(EligibilityResultRecord.check_id == check_id)
+    ).first()
+    if record is None:
+        return []
+    wanted = {d.get("sha256") for d in record.data.get("documents", [])}
+    return [a for a in list_artifacts(session=session, run_id=record.run_id)
+            if a.kind == "document" and a.sha256 in wanted]

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from api.deps import ApiActor, SessionDep, SettingsDep, VaultDep
+from api.artifacts import artifact_response
+from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
 from api.errors import field_error
 from api.schemas import CheckAccepted, CheckCreate, CheckList, CheckPublic, CheckSummary
 from api.services import (
@@ -16,6 +17,7 @@ from api.services import (
     NotFoundError,
     StateConflict,
     enter_code,
+    read_artifact,
     retry_check,
     submit_check,
 )
@@ -73,6 +75,23 @@ def get_check(check_id: str, session: SessionDep) -> CheckPublic:
     if check is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check")
     return check_public(session=session, check=check)
+
+
+@router.get("/{check_id}/documents/{document_id}", response_class=Response,
+            responses={200: {"description": "The document's bytes (e.g. a PDF)."}})
+def download_document(check_id: str, document_id: str, session: SessionDep,
+                      store: StoreDep, actor: ApiActor) -> Response:
+    """A document kept with the check's result (a benefit summary PDF). Audited."""
+    document = next((a for a in repo.result_documents(session=session, check_id=check_id)
+                     if a.id == document_id), None)
+    if document is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such document for this check")
+    try:
+        artifact, data = read_artifact(session=session, store=store, run_id=document.run_id,
+                                       artifact_id=document.id, actor=actor)
+    except NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return artifact_response(artifact, data)
 
 
 class CodeEntry(BaseModel):
