@@ -91,7 +91,8 @@ def check_public(
         documents=[
             DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
                          content_type=a.content_type, size=a.size, sha256=a.sha256,
-                         url=f"/v1/eligibility-checks/{check.id}/documents/{a.id}")
+                         url=f"/v1/eligibility-checks/{check.id}/documents/{a.id}"
+                         if url is api_artifact_url else url(a))
             for a in repo.result_documents(session=session, check_id=check.id)
         ],
         runs=runs_public(session=session, runs=runs, url=url),

@@ -35,7 +35,7 @@ def _index(
     values: dict[str, str], errors: dict[str, str], status_code: int = 200,
 ) -> Response:
     return render(request, templates, "index.html", {
-        "carriers": registry.names(),
+        "carriers": [(bot.name, bot.display_name) for bot in registry.all()],
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
