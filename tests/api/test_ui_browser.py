@@ -7,14 +7,10 @@ change it): the page must follow without being reloaded.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
@@ -24,6 +20,7 @@ from storage.db import session_scope
 from storage.users import create_user
 from tests.api.conftest import QueueProbe, count_checks
 from tests.api.factories import make_failed_run, rich_result, succeed
+from tests.live import serve
 
 pytestmark = pytest.mark.browser
 
@@ -39,24 +36,11 @@ class LiveServer:
 
 @pytest.fixture
 def live(app: FastAPI, db: Engine) -> Iterator[LiveServer]:
-    """create_app(settings) served by uvicorn in a thread, on a socket bound beforehand."""
+    """create_app(settings) served by uvicorn in a thread, on a free port."""
     with session_scope(db) as session:
         create_user(session=session, username=USER, password=PASSWORD)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", app, db)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app) as url:
+        yield LiveServer(url, app, db)
 
 
 def login(page: Page, live: LiveServer, password: str = PASSWORD, path: str = "/") -> None:
