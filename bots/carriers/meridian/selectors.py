@@ -38,28 +38,60 @@ SEARCH_BUTTON = "#search-button"
 SEARCH_ERROR = "#search-error"
 NO_RECORDS_TEXT = "No records found"
 
-# the eligibility and benefits page
+# the eligibility and benefits page: everything below is checked exactly (ids, section
+# titles, labels, column headers and their order) so that a redesign is caught by its
+# structure, not only by the layout marker
 RESULT = "#eligibility-result"
 RESULT_TITLE = "#eligibility-result h1"
 RESULT_TITLE_TEXT = "Eligibility & Benefits"
 LAYOUT_MARKER = "main#content[data-layout]"
+LAYOUT_VERSION = "v1"
 
-MEMBER = {"name": "#member-name", "id": "#member-id", "dob": "#member-dob",
-          "gender": "#member-gender", "relationship": "#member-relationship"}
-SUBSCRIBER = {"name": "#subscriber-name", "id": "#subscriber-id", "dob": "#subscriber-dob",
-              "gender": "#subscriber-gender"}
-PLAN = {"name": "#plan-name", "group_number": "#group-number", "group_name": "#group-name",
-        "plan_type": "#plan-type", "network_name": "#network-name"}
-COVERAGE = {"status": "#coverage-status", "effective": "#effective-date",
-            "termination": "#termination-date", "level": "#coverage-level"}
+SECTIONS = (
+    ("member-section", "Member Information"),
+    ("subscriber-section", "Subscriber Information"),
+    ("plan-section", "Plan Information"),
+    ("coverage-section", "Coverage"),
+    ("deductible-section", "Deductible (Calendar Year)"),
+    ("out-of-pocket-section", "Out-of-Pocket Maximum (Calendar Year)"),
+    ("copay-section", "Copays (Per Visit)"),
+    ("coinsurance-section", "Coinsurance (Member Pays)"),
+    ("limitations-section", "Limitations (Visits per Calendar Year)"),
+    ("non-covered-section", "Services Not Covered"),
+    ("prior-auth-section", "Services Requiring Prior Authorization"),
+)
+"""Every section of the result page as (id, heading), in page order."""
 
+# label/value lists: (key, <dt> label, <dd> id), in page order
+MEMBER_DETAILS = "dl#member-details"
+MEMBER = (("name", "Name", "member-name"), ("id", "Member ID", "member-id"),
+          ("dob", "Date of Birth", "member-dob"), ("gender", "Gender", "member-gender"),
+          ("relationship", "Relationship to Subscriber", "member-relationship"))
+SUBSCRIBER_DETAILS = "dl#subscriber-details"
+SUBSCRIBER = (("name", "Name", "subscriber-name"), ("id", "Member ID", "subscriber-id"),
+              ("dob", "Date of Birth", "subscriber-dob"),
+              ("gender", "Gender", "subscriber-gender"))
+PLAN_DETAILS = "dl#plan-details"
+PLAN = (("name", "Plan Name", "plan-name"), ("group_number", "Group Number", "group-number"),
+        ("group_name", "Group Name", "group-name"), ("plan_type", "Plan Type", "plan-type"),
+        ("network_name", "Network", "network-name"))
+COVERAGE_DETAILS = "dl#coverage-details"
+COVERAGE = (("status", "Coverage Status", "coverage-status"),
+            ("effective", "Effective Date", "effective-date"),
+            ("termination", "Termination Date", "termination-date"),
+            ("level", "Coverage Level", "coverage-level"))
+
+# tables: the exact headers, in order
 DEDUCTIBLE_TABLE = "#deductible-table"
 OOP_TABLE = "#out-of-pocket-table"
 ACCUMULATOR_COLUMNS = ["Coverage Level", "Network", "Annual Amount", "Met", "Remaining"]
+ACCUMULATOR_ROWS = (("Individual", "In-Network"), ("Individual", "Out-of-Network"))
+FAMILY_ACCUMULATOR_ROWS = (("Family", "In-Network"), ("Family", "Out-of-Network"))
 COPAY_TABLE = "#copay-table"
 COPAY_COLUMNS = ["Service", "In-Network", "Out-of-Network"]
 COINSURANCE_TABLE = "#coinsurance-table"
 COINSURANCE_COLUMNS = ["Network", "Coinsurance"]
+COINSURANCE_ROWS = ("In-Network", "Out-of-Network")
 LIMITATIONS_TABLE = "#limitations-table"
 LIMITATION_COLUMNS = ["Service", "Visits Allowed", "Visits Used", "Visits Remaining"]
 NON_COVERED_TABLE = "#non-covered-table"
@@ -69,6 +101,11 @@ PRIOR_AUTH_COLUMNS = ["CPT Code", "Description"]
 
 # formats and labels
 DATE_FORMAT = "%m/%d/%Y"
+DATE_PATTERN = r"\d{2}/\d{2}/\d{4}"
+MONEY_PATTERN = r"\$(0|[1-9]\d{0,2}(,\d{3})*)\.\d{2}"
+"""``$1,234.56``: a dollar sign, thousands commas, always two decimals."""
+PERCENT_PATTERN = r"\d{1,3}%"
+MEMBER_ID_PATTERN = r"MRD\d{9}"
 EMPTY = "—"
 SERVICE_TYPES = {
     "Primary Care Office Visit": "98",
