@@ -52,6 +52,13 @@ def queue_check(settings: Settings, engine: Engine, meridian: Any,
     return queue
 
 
+def _working(engine: Engine, check_id: str) -> bool:
+    """A run of the check exists and has reached the portal (it logged an event)."""
+    with session_scope(engine) as session:
+        runs = repo.list_runs(session=session, check_id=check_id)
+    return any(run.status == RunStatus.RUNNING and run.events for run in runs)
+
+
 def _status(engine: Engine, check_id: str) -> str:
     with session_scope(engine) as session:
         check = repo.get_check(session=session, check_id=check_id)
@@ -67,7 +74,7 @@ def test_killed_worker_check_finishes_once(
     meridian.control.set_knobs(latency_ms=700)
     first = start_worker()
     check_id = queue_check(5)
-    wait_until(lambda: _status(engine, check_id) == CheckStatus.RUNNING, 60, "the check to run")
+    wait_until(lambda: _working(engine, check_id), 60, "the worker to be in the portal")
     # when the worker is killed in the middle of it
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
