@@ -1,0 +1,104 @@
+"""The v1 Meridian bot in real Chromium against the v2 redesign: every lookup fails as
+LayoutChanged with its artifacts kept, and never produces a result."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from bench.accuracy import credentials_for, run_accuracy
+from bots.base import BotContext
+from bots.errors import LayoutChanged
+from bots.memory import MemoryArtifactSink, MemorySessionStore
+from bots.registry import registry
+from bots.runtime import run_bot
+from fixtures.sandbox.expected import members
+from fixtures.sandbox.server import PortalAccount
+from portals.model import EligibilityRequest, EligibilityResult
+
+pytestmark = pytest.mark.browser
+BROWSER = Path("/usr/bin/chromium")
+TIMEOUT_MS = 3_000
+"""Where v2 stops the bot, a wait times out: keep it short (the sandbox answers in ms)."""
+V2_BENCH_MEMBERS = 12
+
+
+def _request(index: int) -> EligibilityRequest:
+    member = members("meridian")[index]
+    return EligibilityRequest.model_validate({
+        "carrier": "meridian", "member_id": member["member_id"],
+        "date_of_birth": member["date_of_birth"], "last_name": member["last_name"]})
+
+
+def _context(portal: PortalAccount, sessions: MemorySessionStore) -> BotContext:
+    return BotContext(credentials=credentials_for("test:meridian", portal.account),
+                      base_url=portal.url, sessions=sessions,
+                      artifacts=MemoryArtifactSink(), timeout_ms=TIMEOUT_MS)
+
+
+def _artifact(ctx: BotContext, kind: str) -> bytes:
+    assert isinstance(ctx.artifacts, MemoryArtifactSink)
+    (kept,) = [a for a in ctx.artifacts.kept if a.kind == kind]
+    return kept.data
+
+
+def test_v2_lookup_fails_as_layout_changed_with_artifacts(
+    browser: Browser, meridian: PortalAccount
+) -> None:
+    meridian.control.set_knobs(layout="v2")
+    ctx = _context(meridian, MemorySessionStore())
+    bot = registry.get("meridian")()
+    with pytest.raises(LayoutChanged):
+        run_bot(browser, bot, ctx, _request(0))
+    assert isinstance(ctx.artifacts, MemoryArtifactSink)
+    assert sorted(ctx.artifacts.kinds()) == ["html", "screenshot", "trace"]
+    assert _artifact(ctx, "screenshot").startswith(b"\x89PNG")
+    html = _artifact(ctx, "html").decode()
+    assert 'data-layout="v2"' in html and 'id="signin-form"' in html
+    assert _artifact(ctx, "trace").startswith(b"PK")
+    assert meridian.password.encode() not in _artifact(ctx, "trace")
+    # the bot stopped before typing anything into the redesigned sign-in form
+    state = meridian.control.state()
+    assert state["login_attempts"].get(meridian.username, 0) == 0
+    assert ctx.sessions.load("test:meridian") is None
+
+
+def test_redesign_going_live_mid_session_is_caught_on_the_result_page(
+    browser: Browser, meridian: PortalAccount
+) -> None:
+    """Signed in on v1, then v2 goes live: the search form still works (same ids), the
+    result page is read by the strict parser, which refuses it."""
+    meridian.control.set_knobs(announcement="none")
+    sessions = MemorySessionStore()
+    bot = registry.get("meridian")()
+    assert isinstance(run_bot(browser, bot, _context(meridian, sessions), _request(0)),
+                      EligibilityResult)
+    meridian.control.set_knobs(layout="v2")
+    ctx = _context(meridian, sessions)
+    started = time.monotonic()
+    with pytest.raises(LayoutChanged, match="known \\(v1\\) layout"):
+        run_bot(browser, bot, ctx, _request(1))
+    # refused by the parser at once, not by a wait running out (and were the marker a
+    # lie, the structure checks refuse the page: test_parse_v2, test_v2_portal)
+    assert time.monotonic() - started < TIMEOUT_MS / 1000
+    assert meridian.control.state()["searches"][meridian.username] == 2
+    html = _artifact(ctx, "html").decode()
+    assert 'data-layout="v2"' in html and "Plan Summary" in html
+
+
+def test_accuracy_on_v2_produces_no_result(browser: Browser) -> None:
+    """The bench on v2, on the first members only: each lookup ends in a wait that runs
+    out (about 2 s here, 11 s at the bench's default timeout), and on v2 the bot stops at
+    the sign-in page, the same for every member. Every member's v2 *result* page is
+    refused in test_v2_portal; ``portals bench accuracy --carrier meridian --layout v2``
+    runs them all through the bot."""
+    report = run_accuracy(["meridian"], browser_path=BROWSER, browser=browser, layout="v2",
+                          timeout_ms=1_000, limit=V2_BENCH_MEMBERS)
+    (score,) = report.carriers
+    assert score.members == V2_BENCH_MEMBERS
+    assert score.results_produced == 0 and score.silently_wrong == 0
+    assert score.failed_lookups == score.members
+    assert score.errors == {"layout_changed": score.members}
