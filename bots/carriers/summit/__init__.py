@@ -1,0 +1,1 @@
+"""Summit Benefit Administrators (fictional TPA): the legacy, framed "Summit Online"."""

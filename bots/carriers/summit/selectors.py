@@ -1,0 +1,122 @@
+"""Every Summit Online selector, label and format, in one place to edit when it changes.
+
+Summit Online is a frameset: ``banner`` (top), ``nav`` (left) and ``main``; every page the
+bot works with is a document in the ``main`` frame.
+"""
+
+from __future__ import annotations
+
+import re
+
+# the frameset
+FRAMESET_PATH = "/SBAOnline/default.asp?main=eligsearch.asp"
+MAIN_FRAME = "main"
+DECORATION_FRAMES = re.compile(r"/SBAOnline/(banner|menu)\.asp$")
+FRAMESET = "frameset"
+LAYOUT_META = 'meta[name="sba-layout"]'
+LAYOUT = "v1"
+PAGE_HEADER = "font.pagehdr"
+
+# sign-on
+LOGON_FORM = 'form[name="frmLogon"]'
+USER_ID = 'input[name="txtUserID"]'
+PASSWORD = 'input[name="txtPassword"]'
+LOGON_BUTTON = 'input[name="btnLogon"]'
+ERROR = "#lblError"
+LOCKED_TEXT = "has been locked"
+
+# security questions (the second factor)
+VERIFY_FORM = 'form[name="frmVerify"]'
+QUESTION = "#lblQuestion"
+ANSWER = 'input[name="txtAnswer"]'
+VERIFY_BUTTON = 'input[name="btnVerify"]'
+MAX_QUESTIONS = 3
+
+# the password-expired interstitial (never filled in by the bot)
+CHANGE_PASSWORD_FORM = 'form[name="frmChgPwd"]'
+PASSWORD_EXPIRED = "#lblPwdExpired"
+
+# signed in
+WELCOME = "#lblWelcome"
+SEARCH_FORM = 'form[name="frmEligSearch"]'
+MEMBER_ID = 'input[name="txtMemberID"]'
+DOB = 'input[name="txtDOB"]'
+DOB_FORMAT = "%m%d%Y"
+LAST_NAME = 'input[name="txtLastName"]'
+SEARCH_BUTTON = 'input[name="btnSearch"]'
+NO_RECORDS_TEXT = "NO MEMBER FOUND"
+NOT_FOUND_MESSAGE = "No member found"
+
+# portal down: the nightly window / unplanned maintenance (503), errors (503), 429
+DOWN_STATUSES = (429, 500, 502, 503, 504)
+MAINTENANCE = "#lblMaintenance"
+UNAVAILABLE = "#lblUnavailable"
+THROTTLED = "#lblThrottled"
+ERROR_PAGE = "#lblErrorPage"
+
+# member eligibility page
+DETAIL = "table#tblEligibility"
+DETAIL_TITLE = "Summit Online - Member Eligibility"
+DETAIL_HEADER = "MEMBER ELIGIBILITY"
+DETAIL_LABELS = {
+    "member_name": "Member Name:", "member_id": "Member ID:", "member_dob": "Date of Birth:",
+    "member_sex": "Sex:", "relation": "Relation:", "tier": "Coverage Tier:",
+    "subscriber_name": "Subscriber Name:", "subscriber_id": "Subscriber ID:",
+    "subscriber_dob": "Subscriber DOB:", "subscriber_sex": "Subscriber Sex:",
+    "plan": "Plan:", "product": "Product:", "group_number": "Group No:",
+    "group_name": "Group Name:", "network": "Network:", "status": "Elig Status:",
+    "effective": "Eff Date:", "termination": "Term Date:",
+}
+ACCUMULATORS = "table#tblAccum"
+ACCUMULATOR_COLUMNS = ["Accumulator", "Tier", "Network", "Annual", "Satisfied", "Balance"]
+COINSURANCE = "table#tblCoins"
+COINSURANCE_COLUMNS = ["Network", "Member Pays"]
+BENEFIT_LINKS = "table#tblBenefitLinks"
+
+# benefit lists, five rows a page
+SECTION_TABLE = "table#tblDetail"
+SECTION_MEMBER = "#lblMember"
+PAGER = "td.pager"
+PAGE_COUNT = "td.pager font.pgcount"
+NEXT_LINK_TEXT = "Next >>"
+PAGE_SIZE = 5
+SECTIONS = {
+    # code: (link text, page header, columns)
+    "CP": ("Copayments", "COPAYMENTS", ["Service", "Par Provider", "Non-Par Provider"]),
+    "LM": ("Limitations", "BENEFIT LIMITATIONS",
+           ["Service", "Benefit Period", "Max Visits", "Used", "Left"]),
+    "EX": ("Exclusions", "EXCLUSIONS", ["Service", "Exclusion"]),
+    "PA": ("Pre-Certification", "PRE-CERTIFICATION REQUIRED",
+           ["Proc Code", "Procedure Description"]),
+}
+
+# formats and labels
+DATE_FORMAT = "%Y-%m-%d"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+MONEY_PATTERN = r"^\$\d+\.\d{2}$"
+PERCENT_PATTERN = r"^(\d{1,3}) pct$"
+EMPTY = "N/A"
+BENEFIT_PERIOD = "CAL YR"
+SERVICE_TYPES = {
+    "OFFICE VISIT - PCP": "98",
+    "URGENT CARE CTR": "UC",
+    "EMERGENCY ROOM": "86",
+    "BEHAVIORAL HLTH OP": "MH",
+    "RX GENERIC": "88",
+    "CHIROPRACTIC": "33",
+    "PHYS THERAPY": "PT",
+    "GENERAL MEDICAL": "1",
+    "DENTAL": "35",
+    "VISION EXAM": "AL",
+    "HOSPITAL": "47",
+    "DIAG X-RAY": "4",
+    "DIAG LAB": "5",
+    "INPATIENT HOSP": "48",
+    "OUTPATIENT HOSP": "50",
+}
+ACCUMULATOR_KINDS = {"DEDUCTIBLE": "C", "OUT OF POCKET": "G"}
+NETWORKS = {"PAR": "Y", "NON-PAR": "N"}
+TIERS = {"SINGLE": "IND", "FAMILY": "FAM"}
+STATUSES = {"ACTIVE": "active", "INACTIVE": "inactive", "TERMED": "terminated"}
+GENDERS = {"F": "F", "M": "M"}
+RELATIONSHIPS = {"EMPLOYEE": "18", "SPOUSE": "01", "DEPENDENT CHILD": "19"}
