@@ -28,6 +28,18 @@ from bots.registry import register
 from portals.model import EligibilityRequest, NotFound
 
 _DOWN = {"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILABLE}
+_UNKNOWN = {"unknown_layout": S.OTHER_LAYOUT}
+
+
+def _await(page: Page, states: dict[str, str]) -> str:
+    """Wait for one of ``states``; a page of another layout is LayoutChanged at once (the
+    strict parser and the wait's timeout catch a redesign that keeps the marker)."""
+    state = wait_for_any(page, {**_UNKNOWN, **states})  # an unknown layout wins
+    if state in _UNKNOWN:
+        raise LayoutChanged("the portal shows a page layout this bot does not know")
+    if state in _DOWN:
+        raise PortalUnavailable(f"the portal shows its {state} page")
+    return state
 
 
 @register
@@ -73,10 +85,8 @@ class MeridianBot(CarrierBot):
             raise PortalUnavailable(f"the portal answered {response.status}")
 
     def _signed_in_state(self, page: Page) -> str:
-        state = wait_for_any(page, {"search": S.SEARCH_FORM, "login": S.LOGIN_FORM,
+        state = _await(page, {"search": S.SEARCH_FORM, "login": S.LOGIN_FORM,
                                     "notice": S.NOTICE_FORM, **_DOWN})
-        if state in _DOWN:
-            raise PortalUnavailable(f"the portal shows its {state} page")
         if state == "notice":
             page.locator(S.ACKNOWLEDGE).click()
             return self._signed_in_state(page)
@@ -88,9 +98,7 @@ class MeridianBot(CarrierBot):
         page.locator(S.USERNAME).fill(creds.username)
         page.locator(S.PASSWORD).fill(creds.password.get_secret_value())
         page.locator(S.LOGIN_BUTTON).click()
-        state = wait_for_any(page, {"mfa": S.MFA_FORM, "error": S.LOGIN_ERROR, **_DOWN})
-        if state in _DOWN:
-            raise PortalUnavailable(f"the portal shows its {state} page")
+        state = _await(page, {"mfa": S.MFA_FORM, "error": S.LOGIN_ERROR, **_DOWN})
         if state == "error":
             message = page.locator(S.LOGIN_ERROR).inner_text()
             if S.LOCKED_TEXT in message.lower():
@@ -108,11 +116,9 @@ class MeridianBot(CarrierBot):
             code = totp_codes.code(creds.account_key, creds.totp_secret.get_secret_value())
             page.locator(S.OTP).fill(code)
             page.locator(S.VERIFY_BUTTON).click()
-            state = wait_for_any(page, {"error": S.MFA_ERROR, "home": S.HOME,
+            state = _await(page, {"error": S.MFA_ERROR, "home": S.HOME,
                                         "notice": S.NOTICE_FORM, "search": S.SEARCH_FORM,
                                         **_DOWN})
-            if state in _DOWN:
-                raise PortalUnavailable(f"the portal shows its {state} page")
             if state != "error":
                 return
             message = page.locator(S.MFA_ERROR).inner_text().strip()
@@ -126,10 +132,8 @@ class MeridianBot(CarrierBot):
         page.locator(S.DOB).fill(request.date_of_birth.strftime(S.DATE_FORMAT))
         page.locator(S.LAST_NAME).fill(request.last_name)
         page.locator(S.SEARCH_BUTTON).click()
-        state = wait_for_any(page, {"result": S.RESULT, "error": S.SEARCH_ERROR,
+        state = _await(page, {"result": S.RESULT, "error": S.SEARCH_ERROR,
                                     "login": S.LOGIN_FORM, **_DOWN})
-        if state in _DOWN:
-            raise PortalUnavailable(f"the portal shows its {state} page")
         if state == "error":
             message = page.locator(S.SEARCH_ERROR).inner_text().strip()
             if message.startswith(S.NO_RECORDS_TEXT):

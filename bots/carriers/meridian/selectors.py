@@ -45,6 +45,8 @@ RESULT = "#eligibility-result"
 RESULT_TITLE = "#eligibility-result h1"
 RESULT_TITLE_TEXT = "Eligibility & Benefits"
 LAYOUT_MARKER = "main#content[data-layout]"
+OTHER_LAYOUT = 'main#content:not([data-layout="v1"])'
+"""A page of a layout this bot was not written for: stop at once instead of waiting."""
 LAYOUT_VERSION = "v1"
 
 SECTIONS = (

@@ -3,7 +3,6 @@ LayoutChanged with its artifacts kept, and never produces a result."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -66,11 +65,12 @@ def test_v2_lookup_fails_as_layout_changed_with_artifacts(
     assert ctx.sessions.load("test:meridian") is None
 
 
-def test_redesign_going_live_mid_session_is_caught_on_the_result_page(
+def test_redesign_going_live_mid_session_is_caught_before_searching(
     browser: Browser, meridian: PortalAccount
 ) -> None:
-    """Signed in on v1, then v2 goes live: the search form still works (same ids), the
-    result page is read by the strict parser, which refuses it."""
+    """Signed in on v1, then v2 goes live: the saved session reaches a search page of a
+    layout the bot does not know, and it stops there, without searching (the strict parser
+    would refuse the result page anyway: test_parse_v2, test_v2_portal)."""
     meridian.control.set_knobs(announcement="none")
     sessions = MemorySessionStore()
     bot = registry.get("meridian")()
@@ -78,15 +78,11 @@ def test_redesign_going_live_mid_session_is_caught_on_the_result_page(
                       EligibilityResult)
     meridian.control.set_knobs(layout="v2")
     ctx = _context(meridian, sessions)
-    started = time.monotonic()
-    with pytest.raises(LayoutChanged, match="known \\(v1\\) layout"):
+    with pytest.raises(LayoutChanged, match="layout this bot does not know"):
         run_bot(browser, bot, ctx, _request(1))
-    # refused by the parser at once, not by a wait running out (and were the marker a
-    # lie, the structure checks refuse the page: test_parse_v2, test_v2_portal)
-    assert time.monotonic() - started < TIMEOUT_MS / 1000
-    assert meridian.control.state()["searches"][meridian.username] == 2
+    assert meridian.control.state()["searches"][meridian.username] == 1
     html = _artifact(ctx, "html").decode()
-    assert 'data-layout="v2"' in html and "Plan Summary" in html
+    assert 'data-layout="v2"' in html
 
 
 def test_accuracy_on_v2_produces_no_result(browser: Browser) -> None:
