@@ -1,0 +1,2 @@
+"""Cascade Dental (fictional dental insurer): e-mailed codes, benefits in an iframe, a
+benefit summary PDF."""
