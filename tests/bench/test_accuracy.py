@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Browser
 
 from bench.accuracy import run_accuracy
+from bots.registry import registry
 from fixtures.sandbox.expected import members
 from portals.cli import main
 
@@ -19,14 +20,24 @@ pytestmark = pytest.mark.browser
 BROWSER = Path("/usr/bin/chromium")
 
 
-def test_every_meridian_member_round_trips_exactly(browser: Browser) -> None:
-    report = run_accuracy(["meridian"], browser_path=BROWSER, browser=browser)
+@pytest.mark.parametrize("carrier", registry.names())
+def test_every_member_round_trips_exactly_on_v1(browser: Browser, carrier: str) -> None:
+    report = run_accuracy([carrier], browser_path=BROWSER, browser=browser)
     (score,) = report.carriers
-    assert score.members == len(members("meridian")) >= 50
+    assert score.members == len(members(carrier)) >= 50
     assert score.mismatches == {}
     assert score.failed_lookups == 0, score.errors
     assert score.exact_matches == score.members
-    assert score.fields_compared > 100 * score.members
+    assert score.fields_compared > 20 * score.members
+
+
+@pytest.mark.parametrize("carrier", registry.names())
+def test_no_result_at_all_on_the_v2_redesign(browser: Browser, carrier: str) -> None:
+    report = run_accuracy([carrier], browser_path=BROWSER, browser=browser, layout="v2")
+    (score,) = report.carriers
+    assert score.members == len(members(carrier))
+    assert score.results_produced == 0 and score.silently_wrong == 0
+    assert score.errors == {"layout_changed": score.members}
 
 
 def test_bench_command_prints_the_table_and_writes_the_report(tmp_path: Path) -> None:
