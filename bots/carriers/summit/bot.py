@@ -46,7 +46,9 @@ _DOWN = {"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILABLE,
          "throttled": S.THROTTLED}
 
 
-_FIRST_PRESENT = "sels => sels.findIndex(s => document.querySelector(s) !== null)"
+_LOOK = ("sels => [sels.findIndex(s => document.querySelector(s) !== null), "
+         "document.documentElement.outerHTML]")
+"""Which of the selectors the document shows first, and the document itself."""
 
 
 class _NeedsLogin(Exception):
@@ -61,6 +63,8 @@ class SummitPortal:
         self.page = page
         self.base = ctx.base_url.rstrip("/")
         self._down: list[tuple[int, str | None]] = []
+        self.html = ""
+        """The HTML of the page :meth:`state` last recognised."""
         page.on("response", self._seen)
         # the banner and menu frames are decoration: never fetched (less load, fewer 429s)
         page.route(S.DECORATION_FRAMES, lambda route: route.fulfill(
@@ -95,14 +99,14 @@ class SummitPortal:
         return main
 
     def state(self, frame: Frame, states: dict[str, str]) -> str:
-        """Which known page the frame shows (waits for one to show); down pages raise."""
+        """Which known page the frame shows (waits for one to show); down pages raise.
+        The page's HTML is kept in :attr:`html` for the parser (one round trip for both)."""
         everything = {**states, **_DOWN, "error": S.ERROR_PAGE}
         selectors = list(everything.values())
-        index = frame.evaluate(_FIRST_PRESENT, selectors)  # the page has loaded: one look
+        index, self.html = frame.evaluate(_LOOK, selectors)  # the page has loaded: one look
         if index < 0:  # not there yet: wait on the page until one shows up
-            combined = frame.locator(", ".join(selectors))
-            combined.first.wait_for(state="attached")
-            index = frame.evaluate(_FIRST_PRESENT, selectors)
+            frame.locator(", ".join(selectors)).first.wait_for(state="attached")
+            index, self.html = frame.evaluate(_LOOK, selectors)
         found = list(everything)[index]
         self.raise_if_down(found)
         if found == "error":
@@ -215,7 +219,7 @@ class SummitBot(CarrierBot):
             if message.startswith(S.NO_RECORDS_TEXT):
                 return NotFound(carrier=self.name, message=S.NOT_FOUND_MESSAGE)
             raise LayoutChanged(f"the search form refused the request: {message}")
-        detail = parse_detail(main.content())
+        detail = parse_detail(portal.html)
         verify_patient(detail.member, request)  # before reading anything more
         ctx.on_event("benefits")
         sections = {code: self._section(portal, main, code, href)
@@ -233,7 +237,7 @@ class SummitBot(CarrierBot):
         while True:
             if state == "logon":
                 raise _NeedsLogin()
-            pages.append(parse_section(main.content(), code))
+            pages.append(parse_section(portal.html, code))
             if not pages[-1].has_next:
                 return pages
             if len(pages) >= pages[0].pages:
