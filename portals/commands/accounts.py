@@ -97,6 +97,12 @@ def accounts() -> None:
               help="Read the TOTP setup key (base32) from this environment variable "
               "instead of a prompt.")
 @click.option("--no-totp", is_flag=True, help="The account has no authenticator-app TOTP.")
+@click.option("--mfa-recipient", metavar="PHONE_OR_EMAIL",
+              help="The phone number or e-mail address the portal sends one-time codes to "
+              "(the inbox routes codes to runs by it).")
+@click.option("--security-answers-env", metavar="VAR",
+              help="Read security-question answers from this environment variable, as a JSON "
+              "object {\"question\": \"answer\"}.")
 def add(
     carrier: str,
     label: str,
@@ -104,6 +110,8 @@ def add(
     password_env: str | None,
     totp_secret_env: str | None,
     no_totp: bool,
+    mfa_recipient: str | None,
+    security_answers_env: str | None,
 ) -> None:
     """Add a portal account. The password and TOTP secret are asked for, hidden."""
     from storage import repo
@@ -145,11 +153,17 @@ def add(
             raise CliError(str(exc)) from None
         register_secret(totp_secret)
 
+    if mfa_recipient is not None and not (3 <= len(mfa_recipient.strip()) <= 200):
+        raise CliError("--mfa-recipient must be a phone number or an e-mail address")
+    answers = _security_answers(security_answers_env) if security_answers_env else {}
+
     with _engine(settings) as engine, session_scope(engine) as session:
         account = repo.create_account(
             session=session, vault=vault, carrier=carrier, label=label, username=username,
             password=SecretStr(password),
             totp_secret=SecretStr(totp_secret) if totp_secret else None,
+            extra={f"security:{q}": SecretStr(a) for q, a in answers.items()} or None,
+            mfa_recipient=mfa_recipient,
         )
         assert account.id is not None
         repo.audit(session=session, actor=_actor(), action="account.add",
@@ -157,6 +171,25 @@ def add(
                    detail=f"{carrier}: {label}")
         account_id = account.id
     click.echo(f"Added {carrier} account {account_id} ({label}).")
+
+
+def _security_answers(variable: str) -> dict[str, str]:
+    """{question: answer} from a JSON object in an environment variable."""
+    import json
+
+    raw = _from_env(variable, "security answers")
+    try:
+        answers = json.loads(raw)
+    except ValueError:
+        raise CliError(f"{variable} is not JSON: expected {{\"question\": \"answer\"}}") \
+            from None
+    if not isinstance(answers, dict) or not answers or not all(
+            isinstance(q, str) and q.strip() and isinstance(a, str) and a
+            for q, a in answers.items()):
+        raise CliError(f"{variable} must be a JSON object of question text to answer text")
+    for answer in answers.values():
+        register_secret(answer)
+    return {q.strip(): a for q, a in answers.items()}
 
 
 @accounts.command("list")

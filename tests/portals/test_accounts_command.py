@@ -229,3 +229,37 @@ def test_clear_flag(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Non
     result = _run(["accounts", "clear-flag", "42"])
     assert result.exit_code == 1
     assert "no account 42" in result.output
+
+
+def test_add_with_a_code_recipient_and_security_answers(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PW", PASSWORD)
+    monkeypatch.setenv("ANSWERS", '{"What was the name of your first pet?": "Sprocket-77"}')
+    result = _run(_add_args(**{"--password-env": "PW"}) + [
+        "--no-totp", "--mfa-recipient", "+1-555-0142-1234", "--security-answers-env",
+        "ANSWERS"])
+    assert result.exit_code == 0, result.output
+    assert "Sprocket-77" not in result.output
+    engine = make_engine(env["PORTALS_DATABASE_URL"])
+    vault = Vault(env["PORTALS_SECRET_KEY"])
+    with session_scope(engine) as session:
+        (account,) = repo.list_accounts(session=session)
+        assert account.mfa_recipient == "+1-555-0142-1234"
+        assert account.extra_enc is not None and "Sprocket" not in account.extra_enc
+        assert vault.decrypt_json(account.extra_enc) == {
+            "security:What was the name of your first pet?": "Sprocket-77"}
+    engine.dispose()
+
+
+@pytest.mark.parametrize("answers", ["not json", "[]", '{"q": ""}', "{}"])
+def test_bad_security_answers_store_nothing(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, answers: str
+) -> None:
+    monkeypatch.setenv("PW", PASSWORD)
+    monkeypatch.setenv("ANSWERS", answers)
+    result = _run(_add_args(**{"--password-env": "PW"}) + [
+        "--no-totp", "--security-answers-env", "ANSWERS"])
+    assert result.exit_code == 2
+    assert "ANSWERS" in result.output
+    assert _rows(env["PORTALS_DATABASE_URL"]) == []
