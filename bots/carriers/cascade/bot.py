@@ -24,7 +24,7 @@ from bots.base import BotContext, Capability, CarrierBot, MfaKind, Outcome
 from bots.carriers.cascade import selectors as S
 from bots.carriers.cascade.document import check_summary, summary_document, summary_filename
 from bots.carriers.cascade.parse import RecordPage, parse_record, verify_patient
-from bots.carriers.cascade.parse_frame import parse_frame, verify_frame_member
+from bots.carriers.cascade.parse_frame import parse_frame
 from bots.errors import (
     AccountLocked,
     LayoutChanged,
@@ -148,8 +148,7 @@ class CascadeBot(CarrierBot):
         ctx.on_event("open_benefits")
         record = parse_record(page.content())
         verify_patient(record.member, request)
-        frame = parse_frame(self._frame_html(page), family=record.family)
-        verify_frame_member(frame, record.member)
+        frame = parse_frame(self._frame_html(page), member=record.member, family=record.family)
         document = self._benefit_summary(page, ctx, record)
         return EligibilityResult(
             carrier=self.name, member=record.member, subscriber=record.subscriber,

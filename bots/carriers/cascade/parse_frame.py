@@ -57,13 +57,17 @@ class FrameBenefits:
     prior_authorizations: list[PriorAuthRequirement] = field(default_factory=list)
 
 
-def parse_frame(html: str, *, family: bool) -> FrameBenefits:
-    """Read the frame; ``family``: the record page says family coverage (FAM rows due)."""
+def parse_frame(html: str, *, member: Person, family: bool) -> FrameBenefits:
+    """Read the frame of ``member`` (the record page's patient); ``family``: the record
+    page says family coverage (FAM rows due). The frame's member is checked first: a frame
+    of another member raises PatientMismatch before anything else is read."""
     page = p.soup(html)
     root = p.one(page, S.FRAME_ROOT, "benefit details")
     if root.get("data-layout") != S.LAYOUT_VERSION:
         raise LayoutChanged("the benefits frame is not Cascade's known (v1) layout")
     who, last, first = _frame_member(root)
+    frame = FrameBenefits(member_id=who, last_name=last, first_name=first)
+    verify_frame_member(frame, member)
     tables = _sections(root)
     benefits = _deductibles(tables["deductibles"], family)
     benefits += _accumulators(BenefitKind.LIMITATIONS, IND, tables["annual-maximum"],

@@ -1,0 +1,73 @@
+"""Fixtures for Cascade Dental: a fresh portal and account, a local code inbox the
+portal's e-mail gateway posts to, and a runner that calls the bot in real Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser
+
+from bench.accuracy import credentials_for
+from bench.inbox import LocalInbox
+from bots.base import BotContext, CodeSource
+from bots.base import Outcome as BotOutcome
+from bots.memory import MemoryArtifactSink, MemorySessionStore
+from bots.registry import registry
+from bots.runtime import run_bot
+from fixtures.sandbox.server import PortalAccount
+from portals.model import EligibilityRequest
+from tests.carriers.cascade.helpers import member
+
+
+@dataclass
+class CascadeRun:
+    """One test's portal, account, inbox and the bot's saved sessions."""
+
+    portal: PortalAccount
+    inbox: LocalInbox
+    browser: Browser
+    sessions: MemorySessionStore = field(default_factory=MemorySessionStore)
+    artifacts: MemoryArtifactSink = field(default_factory=MemoryArtifactSink)
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def control(self):  # type: ignore[no-untyped-def]
+        return self.portal.control
+
+    def context(self, *, codes: CodeSource | None = None, mfa_wait_seconds: float = 15,
+                **account_changes: str) -> BotContext:
+        credentials = credentials_for("test:cascade", {**self.portal.account,
+                                                       **account_changes})
+        self.artifacts = MemoryArtifactSink()
+        return BotContext(
+            credentials=credentials, base_url=self.portal.url, sessions=self.sessions,
+            artifacts=self.artifacts,
+            codes=codes if codes is not None else self.inbox.source(
+                credentials.mfa_recipient or ""),
+            timeout_ms=8_000, mfa_wait_seconds=mfa_wait_seconds,
+            on_event=self.events.append)
+
+    def lookup(self, member_id: str, ctx: BotContext | None = None,
+               **request_changes: str) -> BotOutcome:
+        m = member(member_id)
+        request = EligibilityRequest.model_validate({
+            "carrier": "cascade", "member_id": m.member_id,
+            "date_of_birth": m.date_of_birth.isoformat(), "last_name": m.last_name,
+            "first_name": m.first_name, **request_changes})
+        return run_bot(self.browser, registry.get("cascade")(), ctx or self.context(), request)
+
+
+@pytest.fixture
+def inbox() -> Iterator[LocalInbox]:
+    with LocalInbox() as running:
+        yield running
+
+
+@pytest.fixture
+def cascade(sandbox_portal: Callable[[str], PortalAccount], inbox: LocalInbox,
+            browser: Browser) -> CascadeRun:
+    portal = sandbox_portal("cascade")
+    portal.control.set_knobs(code_webhook_url=inbox.url, code_webhook_secret=inbox.secret)
+    return CascadeRun(portal=portal, inbox=inbox, browser=browser)
