@@ -5,6 +5,8 @@ after the eligibility page was read, before the paginated benefit lists."""
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 from playwright.sync_api import Browser
@@ -57,13 +59,16 @@ def _assert_no_secrets(error: BotError, portal: PortalAccount) -> None:
 
 
 def test_two_security_questions_then_the_saved_session_is_reused(
-    browser: Browser, summit: PortalAccount
+    browser: Browser, summit: PortalAccount, caplog: pytest.LogCaptureFixture
 ) -> None:
     summit.control.set_knobs(security_prompts="two")
     events: list[str] = []
     sessions = MemorySessionStore()
     ctx = context(summit, sessions=sessions, on_event=events.append)
+    caplog.set_level(logging.DEBUG)
     outcome = run_bot(browser, _bot(), ctx, request_for(WIDE))
+    for secret in _secrets(summit):  # no log line carries a password or an answer
+        assert secret not in caplog.text
     assert isinstance(outcome, EligibilityResult)
     assert diff_results(expected(WIDE), outcome) == []
     assert events.count("login") == 1 and events.count("mfa") == 2
@@ -187,11 +192,17 @@ def test_a_session_lapsing_right_after_the_log_on_is_not_chased(
     assert summit.control.state()["successful_logins"] == {summit.username: 1}
 
 
-def test_nightly_maintenance_window(browser: Browser, summit: PortalAccount) -> None:
-    summit.control.set_knobs(maintenance_window="01:00-03:00", clock_time="02:15")
+@pytest.mark.parametrize(("knobs", "retry_after"), [
+    ({"maintenance_window": "01:00-03:00", "clock_time": "02:15"}, 45 * 60),
+    ({"maintenance_window": "23:30-01:00", "clock_time": "00:59"}, 60),
+    ({"maintenance": True}, 600),  # the shared, unscheduled maintenance
+])
+def test_maintenance(browser: Browser, summit: PortalAccount, knobs: dict[str, object],
+                     retry_after: int) -> None:
+    summit.control.set_knobs(**knobs)
     with pytest.raises(PortalUnavailable, match="503") as caught:
         run_bot(browser, _bot(), context(summit), request_for(0))
-    assert caught.value.retryable and caught.value.retry_after == 45 * 60
+    assert caught.value.retryable and caught.value.retry_after == retry_after
     assert summit.control.state()["login_attempts"] == {}
 
 
