@@ -100,11 +100,12 @@ class CascadeBot(CarrierBot):
             raise MfaFailed("the portal e-mailed the code to another address than the one "
                             "stored for this account")
         if ctx.codes is None:
-            raise MfaFailed("the portal e-mails a code and no code inbox is connected")
+            raise MfaCodeTimeout("the portal e-mailed a code and no code inbox is set up for "
+                                 "this account")
         ctx.on_event("mfa")
         code = ctx.codes.wait_for_code(S.CODE_CHANNEL, ctx.mfa_wait_seconds)
         if code is None:
-            raise MfaCodeTimeout("no e-mailed code arrived in time")
+            raise MfaCodeTimeout(f"no e-mailed code arrived within {ctx.mfa_wait_seconds:g} s")
         page.locator(S.EMAIL_CODE).fill(code)
         with page.expect_navigation() as navigation:
             page.locator(S.CODE_SUBMIT).click()

@@ -36,15 +36,15 @@ class CascadeRun:
     def control(self):  # type: ignore[no-untyped-def]
         return self.portal.control
 
-    def context(self, *, codes: CodeSource | None = None, mfa_wait_seconds: float = 15,
-                **account_changes: str) -> BotContext:
+    def context(self, *, codes: CodeSource | None = None, no_inbox: bool = False,
+                mfa_wait_seconds: float = 15, **account_changes: str) -> BotContext:
         credentials = credentials_for("test:cascade", {**self.portal.account,
                                                        **account_changes})
         self.artifacts = MemoryArtifactSink()
         return BotContext(
             credentials=credentials, base_url=self.portal.url, sessions=self.sessions,
             artifacts=self.artifacts,
-            codes=codes if codes is not None else self.inbox.source(
+            codes=None if no_inbox else codes if codes is not None else self.inbox.source(
                 credentials.mfa_recipient or ""),
             timeout_ms=8_000, mfa_wait_seconds=mfa_wait_seconds,
             on_event=self.events.append)

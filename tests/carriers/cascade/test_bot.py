@@ -89,6 +89,12 @@ def test_no_code_in_time_is_an_mfa_timeout(cascade: CascadeRun) -> None:
     assert "html" in cascade.artifacts.kinds()
 
 
+def test_no_code_inbox_is_an_mfa_timeout_without_waiting(cascade: CascadeRun) -> None:
+    with pytest.raises(MfaCodeTimeout, match="no code inbox"):
+        cascade.lookup(MEMBER, cascade.context(no_inbox=True))
+    assert cascade.control.state()["mfa_attempts"] == {}
+
+
 def test_refused_code_fails_without_a_second_try(cascade: CascadeRun) -> None:
     with pytest.raises(MfaFailed, match="refused the e-mailed code"):
         cascade.lookup(MEMBER, cascade.context(codes=WrongCode(cascade.control)))
