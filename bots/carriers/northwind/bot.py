@@ -54,8 +54,11 @@ class NorthwindBot(CarrierBot):
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
-        page.add_locator_handler(page.locator(S.SURVEY), _decline_survey)
-        page.add_locator_handler(page.locator(S.IDLE_WARNING), _stay_signed_in)
+        # no_wait_after: the idle warning comes back after every quiet spell; waiting for
+        # it to stay hidden could wait forever. The next action's check handles it again.
+        page.add_locator_handler(page.locator(S.SURVEY), _decline_survey, no_wait_after=True)
+        page.add_locator_handler(page.locator(S.IDLE_WARNING), _stay_signed_in,
+                                 no_wait_after=True)
         self._open(page, ctx)
         logged_in = False
         while True:

@@ -86,9 +86,9 @@ def retry_after(value: str | None) -> float | None:
 
 
 # -- the shell and the search results ----------------------------------------------------
-def check_shell(html: str) -> None:
+def check_shell(html: str | BeautifulSoup) -> None:
     """The page is Northwind's v1 SPA shell: its marker, its name, its root and its app."""
-    page = p.soup(html)
+    page = p.soup(html) if isinstance(html, str) else html
     marker = page.select_one(S.SHELL_MARKER)
     if marker is None or marker.get("content") != S.SHELL_MARKER_VALUE:
         raise LayoutChanged("the portal is not Northwind's known (v1) single-page app")
@@ -99,14 +99,28 @@ def check_shell(html: str) -> None:
     p.one(page, S.APP_SCRIPT, "the v1 app script")
 
 
-def _exact_rows(root: BeautifulSoup | Tag, selector: str, columns: list[str], what: str
-                ) -> list[dict[str, str]]:
-    """Rows by header; the headers must be exactly ``columns``, in that order."""
-    table = p.one(root, selector, what)
-    headers = [p.text(th, f"{what} header") for th in table.select("thead th")]
+def _table_rows(table: Tag, columns: list[str], what: str) -> list[dict[str, str]]:
+    """Body rows as {header: cell}; the headers must be exactly ``columns``, in order."""
+    head, body = table.find_all("thead"), table.find_all("tbody")
+    if len(head) != 1 or len(body) != 1:
+        raise LayoutChanged(f"{what}: the table is not one header and one body")
+    headers = [p.text(th, f"{what} header") for th in head[0].find_all("th")]
     if headers != columns:
         raise LayoutChanged(f"{what}: columns are {headers}, expected {columns}")
-    return p.table_rows(root, selector, columns, what)
+    rows = []
+    for tr in body[0].find_all("tr"):
+        cells = [p.text(cell, f"{what} cell") for cell in tr.find_all(["th", "td"],
+                                                                      recursive=False)]
+        if len(cells) != len(columns):
+            raise LayoutChanged(f"{what}: a row has {len(cells)} cells for {len(columns)} "
+                                "columns")
+        rows.append(dict(zip(columns, cells, strict=True)))
+    return rows
+
+
+def _exact_rows(root: BeautifulSoup | Tag, selector: str, columns: list[str], what: str
+                ) -> list[dict[str, str]]:
+    return _table_rows(p.one(root, selector, what), columns, what)
 
 
 def pick_match(html: str, request: EligibilityRequest) -> int:
@@ -139,20 +153,42 @@ def pick_match(html: str, request: EligibilityRequest) -> int:
 
 
 # -- the benefits screen -----------------------------------------------------------------
+class _Screen:
+    """The benefits screen's elements by id, each id present once (read in one pass)."""
+
+    def __init__(self, root: Tag) -> None:
+        self.root = root
+        self.ids: dict[str, list[Tag]] = {}
+        for tag in root.find_all(id=True):
+            self.ids.setdefault(str(tag["id"]), []).append(tag)
+
+    def one(self, element_id: str, tag_name: str, what: str) -> Tag:
+        found = self.ids.get(element_id, [])
+        if len(found) != 1 or found[0].name != tag_name:
+            raise LayoutChanged(f"{what} (<{tag_name} id={element_id}>) found "
+                                f"{len(found)} times, expected once")
+        return found[0]
+
+    def rows(self, table_id: str, columns: list[str], what: str) -> list[dict[str, str]]:
+        return _table_rows(self.one(table_id, "table", what), columns, what)
+
+
 def parse_benefits(html: str) -> EligibilityResult:
     """Read the whole benefits screen; anything missing or malformed raises LayoutChanged."""
     page = p.soup(html)
-    check_shell(html)
-    screen = p.one(page, S.BENEFITS, "benefits screen")
-    if screen.get("data-screen") != S.BENEFITS_SCREEN:
+    check_shell(page)
+    section = p.one(page, S.BENEFITS, "benefits screen")
+    if section.get("data-screen") != S.BENEFITS_SCREEN:
         raise LayoutChanged("the benefits section is not the benefits screen")
-    title = p.text(p.one(screen, S.BENEFITS_TITLE, "title"), "title")
+    screen = _Screen(section)
+    title = p.text(screen.one(S.BENEFITS_TITLE, "h2", "title"), "title")
     if title != S.BENEFITS_TITLE_TEXT:
         raise LayoutChanged(f"expected the benefits screen, found {title!r}")
     for card, heading in S.CARD_TITLES.items():
-        found = p.text(p.one(p.one(screen, card, heading), "h3", f"{heading} heading"), heading)
-        if found != heading:
-            raise LayoutChanged(f"card {card} is titled {found!r}, expected {heading!r}")
+        titles = screen.one(card, "article", heading).find_all("h3")
+        found = [p.text(h3, f"{heading} heading") for h3 in titles]
+        if found != [heading]:
+            raise LayoutChanged(f"card {card} is titled {found}, expected {heading!r}")
     benefits = _accumulators(screen) + _copays(screen) + _coinsurance(screen) \
         + _limitations(screen) + _non_covered(screen)
     return EligibilityResult(
@@ -179,52 +215,58 @@ def verify_patient(result: EligibilityResult, request: EligibilityRequest) -> No
         raise PatientMismatch("the screen shows another first name than the one requested")
 
 
-def _dd(root: Tag, spec: tuple[str, str], what: str) -> Tag:
+def _dd(screen: _Screen, spec: tuple[str, str], what: str) -> Tag:
     """The value cell ``dd#id`` whose label ``dt`` (just before it) reads ``label``."""
     element_id, label = spec
-    dd = p.one(root, f"dd#{element_id}", what)
+    dd = screen.one(element_id, "dd", what)
     dt_tag = dd.find_previous_sibling()
     if not isinstance(dt_tag, Tag) or dt_tag.name != "dt" or p.text(dt_tag, what) != label:
         raise LayoutChanged(f"{what} is not labelled {label!r}")
     return dd
 
 
-def _value(root: Tag, spec: tuple[str, str], what: str) -> str:
-    return p.text(_dd(root, spec, what), what)
+def _value(screen: _Screen, spec: tuple[str, str], what: str) -> str:
+    return p.text(_dd(screen, spec, what), what)
 
 
-def _person(root: Tag, fields: dict[str, tuple[str, str]], what: str) -> Person:
-    name = _dd(root, fields["name"], f"{what} name")
-    spans = name.find_all(True)
-    if [tag.name for tag in spans] != ["span", "span"]:
+def _name_part(name: Tag, css_class: str, what: str) -> str:
+    found = name.find_all("span", class_=css_class)
+    if len(found) != 1:
+        raise LayoutChanged(f"{what} is missing from the name")
+    return p.text(found[0], what)
+
+
+def _person(screen: _Screen, fields: dict[str, tuple[str, str]], what: str) -> Person:
+    name = _dd(screen, fields["name"], f"{what} name")
+    if [tag.name for tag in name.find_all(True)] != ["span", "span"]:
         raise LayoutChanged(f"{what} name is not a given and a family name")
-    first = p.text(p.one(name, S.GIVEN_NAME, f"{what} given name"), f"{what} given name")
-    last = p.text(p.one(name, S.FAMILY_NAME, f"{what} family name"), f"{what} family name")
+    first = _name_part(name, S.GIVEN_NAME_CLASS, f"{what} given name")
+    last = _name_part(name, S.FAMILY_NAME_CLASS, f"{what} family name")
     if not first or not last or p.text(name, f"{what} name") != f"{first} {last}":
         raise LayoutChanged(f"{what} name is not 'Given Family'")
     relationship = Relationship(p.lookup(S.RELATIONSHIPS, _value(
-        root, fields["relationship"], f"{what} relationship"), f"{what} relationship")) \
+        screen, fields["relationship"], f"{what} relationship"), f"{what} relationship")) \
         if "relationship" in fields else Relationship.SELF
     return Person(
-        member_id=_value(root, fields["id"], f"{what} member ID"),
+        member_id=_value(screen, fields["id"], f"{what} member ID"),
         first_name=first, last_name=last,
-        date_of_birth=long_date(_value(root, fields["dob"], f"{what} date of birth"),
+        date_of_birth=long_date(_value(screen, fields["dob"], f"{what} date of birth"),
                                 f"{what} date of birth"),
-        gender=Gender(p.lookup(S.SEXES, _value(root, fields["sex"], f"{what} sex"),
+        gender=Gender(p.lookup(S.SEXES, _value(screen, fields["sex"], f"{what} sex"),
                                f"{what} sex")),
         relationship=relationship,
     )
 
 
-def _plan(root: Tag) -> Plan:
-    values = {key: _value(root, spec, f"plan {key}") for key, spec in S.PLAN.items()}
+def _plan(screen: _Screen) -> Plan:
+    values = {key: _value(screen, spec, f"plan {key}") for key, spec in S.PLAN.items()}
     if values["plan_type"] not in S.PLAN_TYPES:
         raise LayoutChanged(f"plan product {values['plan_type']!r} is not one of {S.PLAN_TYPES}")
     return Plan(**values)
 
 
-def _coverage(root: Tag) -> Coverage:
-    c = {key: _value(root, spec, f"coverage {key}") for key, spec in S.COVERAGE.items()}
+def _coverage(screen: _Screen) -> Coverage:
+    c = {key: _value(screen, spec, f"coverage {key}") for key, spec in S.COVERAGE.items()}
     p.lookup(S.TIERS, c["tier"], "coverage tier")
     end = c["termination"]
     return Coverage(
@@ -238,9 +280,9 @@ def _service(label: str, what: str) -> ServiceType:
     return ServiceType(p.lookup(S.SERVICE_LABELS, label, what))
 
 
-def _accumulators(root: Tag) -> list[BenefitLine]:
+def _accumulators(screen: _Screen) -> list[BenefitLine]:
     lines = []
-    for row in _exact_rows(root, S.ACCUMULATORS_TABLE, S.ACCUMULATOR_COLUMNS, "accumulators"):
+    for row in screen.rows(S.ACCUMULATORS_TABLE, S.ACCUMULATOR_COLUMNS, "accumulators"):
         kind = BenefitKind(p.lookup(S.ACCUMULATOR_KINDS, row["Benefit"], "accumulator"))
         level = CoverageLevel(p.lookup(S.TIERS, row["Tier"], "accumulator tier"))
         network = Network(p.lookup(S.NETWORKS, row["Network"], "accumulator network"))
@@ -257,9 +299,9 @@ def _accumulators(root: Tag) -> list[BenefitLine]:
     return lines
 
 
-def _copays(root: Tag) -> list[BenefitLine]:
+def _copays(screen: _Screen) -> list[BenefitLine]:
     lines = []
-    for row in _exact_rows(root, S.COPAYS_TABLE, S.COPAY_COLUMNS, "copays"):
+    for row in screen.rows(S.COPAYS_TABLE, S.COPAY_COLUMNS, "copays"):
         service = _service(row["Service"], "copay service")
         for column, network in (("In network", Network.IN), ("Out of network", Network.OUT)):
             if network is Network.OUT and row[column] == S.NO_OUT_OF_NETWORK:
@@ -270,8 +312,8 @@ def _copays(root: Tag) -> list[BenefitLine]:
     return lines
 
 
-def _coinsurance(root: Tag) -> list[BenefitLine]:
-    rows = _exact_rows(root, S.COINSURANCE_TABLE, S.COINSURANCE_COLUMNS, "coinsurance")
+def _coinsurance(screen: _Screen) -> list[BenefitLine]:
+    rows = screen.rows(S.COINSURANCE_TABLE, S.COINSURANCE_COLUMNS, "coinsurance")
     networks = [p.lookup(S.NETWORKS, row["Network"], "coinsurance network") for row in rows]
     if sorted(networks) != ["N", "Y"]:
         raise LayoutChanged(f"coinsurance rows are {networks}, expected in and out of network")
@@ -280,9 +322,9 @@ def _coinsurance(root: Tag) -> list[BenefitLine]:
             for network, row in zip(networks, rows, strict=True)]
 
 
-def _limitations(root: Tag) -> list[BenefitLine]:
+def _limitations(screen: _Screen) -> list[BenefitLine]:
     lines = []
-    for row in _exact_rows(root, S.LIMITS_TABLE, S.LIMIT_COLUMNS, "visit limits"):
+    for row in screen.rows(S.LIMITS_TABLE, S.LIMIT_COLUMNS, "visit limits"):
         service = _service(row["Service"], "visit limit service")
         allowed = p.integer(row["Visits per year"], "visits per year")
         used = p.integer(row["Used"], "visits used")
@@ -298,16 +340,16 @@ def _limitations(root: Tag) -> list[BenefitLine]:
     return lines
 
 
-def _non_covered(root: Tag) -> list[BenefitLine]:
+def _non_covered(screen: _Screen) -> list[BenefitLine]:
     return [BenefitLine(kind=BenefitKind.NON_COVERED,
                         service_type=_service(row["Service"], "not covered service"),
                         description=row["Details"])
-            for row in _exact_rows(root, S.EXCLUSIONS_TABLE, S.EXCLUSION_COLUMNS, "not covered")]
+            for row in screen.rows(S.EXCLUSIONS_TABLE, S.EXCLUSION_COLUMNS, "not covered")]
 
 
-def _prior_auths(root: Tag) -> list[PriorAuthRequirement]:
+def _prior_auths(screen: _Screen) -> list[PriorAuthRequirement]:
     auths = []
-    for row in _exact_rows(root, S.PRIOR_AUTH_TABLE, S.PRIOR_AUTH_COLUMNS, "prior auth"):
+    for row in screen.rows(S.PRIOR_AUTH_TABLE, S.PRIOR_AUTH_COLUMNS, "prior auth"):
         if not _CPT.match(row["CPT code"]):
             raise LayoutChanged(f"prior authorization code {row['CPT code']!r} is not a CPT code")
         auths.append(PriorAuthRequirement(code=row["CPT code"], code_system="CPT",

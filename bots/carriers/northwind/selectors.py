@@ -59,20 +59,22 @@ VIEW_BENEFITS_TEXT = "View benefits"
 
 # the benefits screen and the API call the SPA draws it from
 BENEFITS = "section#nw-benefits"
+BENEFITS_ID = "nw-benefits"
 BENEFITS_SCREEN = "benefits"
-BENEFITS_TITLE = "#nw-benefits-title"
+BENEFITS_TITLE = "nw-benefits-title"
 BENEFITS_TITLE_TEXT = "Eligibility & benefits"
 BENEFITS_API_PREFIX = "/api/eligibility/"
 BENEFITS_API_METHOD = "GET"
 
-PATIENT_CARD = "#nw-patient-card"
-SUBSCRIBER_CARD = "#nw-subscriber-card"
-PLAN_CARD = "#nw-plan-card"
-COVERAGE_CARD = "#nw-coverage-card"
+# inside the benefits screen the parser finds elements by id (dd ids and their dt labels)
+PATIENT_CARD = "nw-patient-card"
+SUBSCRIBER_CARD = "nw-subscriber-card"
+PLAN_CARD = "nw-plan-card"
+COVERAGE_CARD = "nw-coverage-card"
 CARD_TITLES = {PATIENT_CARD: "Patient", SUBSCRIBER_CARD: "Subscriber", PLAN_CARD: "Plan",
                COVERAGE_CARD: "Coverage"}
-GIVEN_NAME = "span.nw-given"
-FAMILY_NAME = "span.nw-family"
+GIVEN_NAME_CLASS = "nw-given"
+FAMILY_NAME_CLASS = "nw-family"
 
 # {field: (dd id, dt label)}
 PATIENT = {"name": ("nw-patient-name", "Name"), "id": ("nw-patient-id", "Member ID"),
@@ -89,17 +91,18 @@ COVERAGE = {"status": ("nw-coverage-status", "Status"),
             "termination": ("nw-coverage-end", "Coverage end"),
             "tier": ("nw-coverage-tier", "Tier")}
 
-ACCUMULATORS_TABLE = "table#nw-accumulators"
+# {table id: (columns, exactly and in this order)}
+ACCUMULATORS_TABLE = "nw-accumulators"
 ACCUMULATOR_COLUMNS = ["Benefit", "Tier", "Network", "Limit", "Met", "Remaining"]
-COPAYS_TABLE = "table#nw-copays"
+COPAYS_TABLE = "nw-copays"
 COPAY_COLUMNS = ["Service", "In network", "Out of network"]
-COINSURANCE_TABLE = "table#nw-coinsurance"
+COINSURANCE_TABLE = "nw-coinsurance"
 COINSURANCE_COLUMNS = ["Network", "Member pays"]
-LIMITS_TABLE = "table#nw-visit-limits"
+LIMITS_TABLE = "nw-visit-limits"
 LIMIT_COLUMNS = ["Service", "Visits per year", "Used", "Left"]
-EXCLUSIONS_TABLE = "table#nw-exclusions"
+EXCLUSIONS_TABLE = "nw-exclusions"
 EXCLUSION_COLUMNS = ["Service", "Details"]
-PRIOR_AUTH_TABLE = "table#nw-prior-auth"
+PRIOR_AUTH_TABLE = "nw-prior-auth"
 PRIOR_AUTH_COLUMNS = ["CPT code", "Procedure"]
 
 # formats and labels on screen
