@@ -3,8 +3,6 @@ LayoutChanged with its artifacts kept, and never produces a result."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser
 
@@ -19,10 +17,8 @@ from fixtures.sandbox.server import PortalAccount
 from portals.model import EligibilityRequest, EligibilityResult
 
 pytestmark = pytest.mark.browser
-BROWSER = Path("/usr/bin/chromium")
 TIMEOUT_MS = 3_000
 """Where v2 stops the bot, a wait times out: keep it short (the sandbox answers in ms)."""
-V2_BENCH_MEMBERS = 12
 
 
 def _request(index: int) -> EligibilityRequest:
