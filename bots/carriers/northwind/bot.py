@@ -123,7 +123,7 @@ class NorthwindBot(CarrierBot):
         if ctx.codes is None:
             raise MfaCodeTimeout("the portal texted a code and no code inbox is set up for "
                                  "this account")
-        ctx.on_event("needs_mfa_code")
+        ctx.on_event("mfa_sms_sent")
         code = ctx.codes.wait_for_code("sms", ctx.mfa_wait_seconds)
         if not code:
             raise MfaCodeTimeout(f"no SMS code arrived within {ctx.mfa_wait_seconds:g} s")

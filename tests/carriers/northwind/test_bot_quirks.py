@@ -24,7 +24,7 @@ def test_first_lookup_logs_in_with_the_sms_code_and_reads_the_member(runner: Run
     # given a fresh account with nothing saved: password, then the code texted to its phone
     outcome = runner.lookup(0)
     _exact(outcome)
-    assert runner.events[:4] == ["open_portal", "login", "needs_mfa_code", "mfa"]
+    assert runner.events[:4] == ["open_portal", "login", "mfa_sms_sent", "mfa"]
     assert runner.counters() == {"login_attempts": 1, "successful_logins": 1,
                                  "mfa_attempts": 1, "searches": 1}
     (text,) = runner.portal.control.outbox()
@@ -64,7 +64,7 @@ def test_a_remembered_device_skips_the_sms_after_the_session_expired(runner: Run
     runner.portal.control.expire_sessions()
     _exact(runner.lookup(2), 2)
     assert runner.counters()["login_attempts"] == 2
-    assert "login" in runner.events and "needs_mfa_code" not in runner.events
+    assert "login" in runner.events and "mfa_sms_sent" not in runner.events
     # and the device cookie skipped the SMS step: no new text
     assert runner.texts() == texts == 1
     assert runner.northwind_counters()["device_logins"] == 1
