@@ -157,16 +157,18 @@ class _Screen:
     """The benefits screen's elements by id, each id present once (read in one pass)."""
 
     def __init__(self, root: Tag) -> None:
-        self.root = root
         self.ids: dict[str, list[Tag]] = {}
         for tag in root.find_all(id=True):
             self.ids.setdefault(str(tag["id"]), []).append(tag)
 
     def one(self, element_id: str, tag_name: str, what: str) -> Tag:
         found = self.ids.get(element_id, [])
-        if len(found) != 1 or found[0].name != tag_name:
-            raise LayoutChanged(f"{what} (<{tag_name} id={element_id}>) found "
-                                f"{len(found)} times, expected once")
+        if len(found) != 1:
+            raise LayoutChanged(f"{what} (id {element_id}) found {len(found)} times, "
+                                "expected once")
+        if found[0].name != tag_name:
+            raise LayoutChanged(f"{what} (id {element_id}) is a <{found[0].name}>, "
+                                f"expected a <{tag_name}>")
         return found[0]
 
     def rows(self, table_id: str, columns: list[str], what: str) -> list[dict[str, str]]:
