@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.schemas import CheckCreate
-from storage import repo
+from storage import codes, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.models import (
@@ -201,7 +201,7 @@ def enter_code(*, session: Session, vault: Vault, check_id: str, code: str, acto
         raise NotFoundError(f"no eligibility check {check_id}")
     if check.status != CheckStatus.NEEDS_MFA_CODE:
         raise StateConflict("the check is not waiting for a code")
-    repo.store_code(session=session, vault=vault, carrier=check.carrier, channel="staff",
+    codes.store_code(session=session, vault=vault, carrier=check.carrier, channel="staff",
                     source="staff", code=code, ttl_seconds=ttl_seconds, check_id=check_id,
                     entered_by=actor)
     repo.audit(session=session, actor=actor, action=CODE_ENTERED_ACTION, target_type="check",

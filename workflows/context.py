@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from storage import repo
+from storage import codes, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.db import session_scope
@@ -108,7 +108,7 @@ class DbCodeSource:
         try:
             while True:
                 with session_scope(self.engine) as session:
-                    code = repo.take_code(session=session, vault=self.vault,
+                    code = codes.take_code(session=session, vault=self.vault,
                                           check_id=self.check_id, run_id=self.run_id,
                                           recipient=self.recipient, since=since)
                 if code is not None:

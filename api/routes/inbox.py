@@ -22,7 +22,7 @@ from portals.inbox import (
     extract_code,
     verify,
 )
-from storage import repo
+from storage import codes
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/inbox", tags=["one-time code inbox"])
@@ -55,10 +55,10 @@ async def receive_code(request: Request, session: SessionDep, settings: Settings
     code = extract_code(message.text)
     if code is None:
         raise field_error(("body", "text"), "no one-time code in the message")
-    if repo.message_seen(session=session, message_id=message.message_id):
+    if codes.message_seen(session=session, message_id=message.message_id):
         raise HTTPException(status.HTTP_409_CONFLICT, "message already received")
     try:
-        repo.store_code(session=session, vault=vault, carrier=message.carrier,
+        codes.store_code(session=session, vault=vault, carrier=message.carrier,
                         channel=message.channel, source="gateway", code=code,
                         ttl_seconds=settings.code_ttl_seconds, message_id=message.message_id,
                         recipient=message.recipient)
