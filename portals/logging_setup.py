@@ -114,5 +114,7 @@ def configure_logging(
         if not any(isinstance(f, SecretFilter) for f in other.filters):
             other.addFilter(SecretFilter())
     root.setLevel(numeric)
+    # one line per HTTP request (sandbox control calls, health probes) is noise, not news
+    logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
     _installed = handler
     return handler
