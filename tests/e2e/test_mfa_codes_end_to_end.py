@@ -4,6 +4,7 @@ A real worker, the real API, the sandbox portals and their SMS/e-mail gateway.""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
@@ -101,10 +102,18 @@ def test_the_gateways_code_reaches_the_waiting_run(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url, headers=stack.auth(), timeout=10) as client:
         check_id = client.post("/v1/eligibility-checks", json=stack.request()).json()["id"]
         body = _finish(client, check_id)
-    assert body["status"] == "succeeded", body["runs"]
-    result = EligibilityResult.model_validate(body["result"])
-    expected = expected_result(stack.carrier, stack.request()["member_id"])
-    assert diff_results(expected, result) == []
+        assert body["status"] == "succeeded", body["runs"]
+        result = EligibilityResult.model_validate(body["result"])
+        expected = expected_result(stack.carrier, stack.request()["member_id"])
+        assert diff_results(expected, result) == []
+        # documents the portal offered (a benefit summary PDF) are kept and downloadable
+        assert len(body["documents"]) == len(expected.documents)
+        for document, link in zip(expected.documents, body["documents"], strict=True):
+            download = client.get(link["url"])
+            assert download.status_code == 200
+            assert download.headers["content-type"] == document.content_type
+            assert hashlib.sha256(download.content).hexdigest() == document.sha256
+            assert len(download.content) == document.size
     engine = make_engine(stack.settings.resolved_database_url)
     with session_scope(engine) as session:
         codes = session.exec(select(OneTimeCode)).all()
