@@ -261,17 +261,34 @@ class CheckRunner:
 
     @contextmanager
     def _account_lock(self, account_id: int) -> Iterator[None]:
-        """At most one live login per portal account, across every worker."""
-        lock = self.redis.lock(f"portals:account:{account_id}",
-                               timeout=self.settings.lease_seconds * 4,
-                               blocking_timeout=self.settings.lease_seconds * 2)
+        """At most one live login per portal account, across every worker.
+
+        The lock lives two leases and is renewed while held, so the lock of a worker that
+        died lapses about when its check's lease does; the next worker waits for it.
+        """
+        lease = self.settings.lease_seconds
+        lock = self.redis.lock(f"portals:account:{account_id}", timeout=lease * 2,
+                               blocking_timeout=lease * 3)
         if not lock.acquire():
             from bots.errors import PortalUnavailable
 
             raise PortalUnavailable("the portal account is busy with another run")
+        stop = threading.Event()
+
+        def keep() -> None:
+            while not stop.wait(lease / 3):
+                try:
+                    lock.reacquire()
+                except redis.exceptions.LockError:
+                    return
+
+        keeper = threading.Thread(target=keep, name=f"account-lock-{account_id}", daemon=True)
+        keeper.start()
         try:
             yield
         finally:
+            stop.set()
+            keeper.join()
             try:
                 lock.release()
             except redis.exceptions.LockError:

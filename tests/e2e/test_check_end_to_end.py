@@ -108,6 +108,7 @@ def test_web_form_check_refreshes_until_the_result(
     page.get_by_test_id("login-username").fill(STAFF)
     page.get_by_test_id("login-password").fill(STAFF_PASSWORD)
     page.get_by_test_id("login-submit").click()
+    page.locator("[name=carrier]").select_option("meridian")
     page.locator("[name=member_id]").fill(member["member_id"])
     page.locator("[name=date_of_birth]").fill(member["date_of_birth"])
     page.locator("[name=last_name]").fill(member["last_name"])
