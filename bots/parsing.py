@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from bs4 import BeautifulSoup, Tag
 
-from bots.errors import LayoutChanged
+from bots.errors import LayoutChanged, PatientMismatch
+from portals.model import EligibilityRequest, Person
 
 _MONEY = re.compile(r"^\(?-?\$?\s*-?[\d,]+(\.\d{1,2})?\)?$")
 _PERCENT = re.compile(r"^(\d{1,3}(\.\d+)?)\s*%$")
@@ -97,3 +98,16 @@ def table_rows(root: BeautifulSoup | Tag, selector: str, columns: list[str],
                                 "columns")
         rows.append(dict(zip(headers, cells, strict=True)))
     return rows
+
+
+def verify_patient(member: Person, request: EligibilityRequest) -> None:
+    """The page must be the requested patient's: member ID, date of birth, last name and,
+    when asked for, first name. Anything else is PatientMismatch: nothing is read from it."""
+    if member.member_id.strip().upper() != request.member_id.strip().upper():
+        raise PatientMismatch("the page shows another member ID than the one requested")
+    if member.date_of_birth != request.date_of_birth:
+        raise PatientMismatch("the page shows another date of birth than the one requested")
+    if member.last_name.casefold() != request.last_name.strip().casefold():
+        raise PatientMismatch("the page shows another last name than the one requested")
+    if request.first_name and member.first_name.casefold() != request.first_name.casefold():
+        raise PatientMismatch("the page shows another first name than the one requested")

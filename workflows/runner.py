@@ -27,7 +27,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from bots.base import BotContext, Credentials
-from bots.errors import AccountUnavailable, BotError, PatientMismatch
+from bots.errors import AccountUnavailable, BotError
+from bots.parsing import verify_patient
 from bots.registry import registry
 from bots.runtime import run_bot
 from portals.logging_setup import register_secret
@@ -54,17 +55,6 @@ def carrier_base_url(settings: Settings, carrier: str) -> str:
     from fixtures.sandbox.server import default_url
 
     return default_url(carrier, settings.sandbox_host, settings.sandbox_port)
-
-
-def ensure_same_patient(request: EligibilityRequest, result: EligibilityResult) -> None:
-    """The last guard before storing: the result must name the requested patient."""
-    member = result.member
-    if (
-        member.member_id.upper() != request.member_id.upper()
-        or member.date_of_birth != request.date_of_birth
-        or member.last_name.casefold() != request.last_name.casefold()
-    ):
-        raise PatientMismatch("the result names another patient than the one requested")
 
 
 @dataclass
@@ -173,7 +163,7 @@ class CheckRunner:
                 outcome = run_bot(self.browser(), bot, ctx, request)
             if isinstance(outcome, NotFound):
                 return RunStatus.NOT_FOUND, outcome.message, None, None
-            ensure_same_patient(request, outcome)
+            verify_patient(outcome.member, request)  # the last guard before storing
             return RunStatus.SUCCEEDED, None, None, outcome
         except BotError as exc:
             if exc.account_flag:

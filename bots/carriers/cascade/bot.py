@@ -23,7 +23,7 @@ from playwright.sync_api import FrameLocator, Page, Response
 from bots.base import BotContext, Capability, CarrierBot, MfaKind, Outcome
 from bots.carriers.cascade import selectors as S
 from bots.carriers.cascade.document import check_summary, summary_document, summary_filename
-from bots.carriers.cascade.parse import RecordPage, parse_record, verify_patient
+from bots.carriers.cascade.parse import RecordPage, parse_record
 from bots.carriers.cascade.parse_frame import parse_frame
 from bots.errors import (
     AccountLocked,
@@ -36,6 +36,7 @@ from bots.errors import (
     SessionExpired,
 )
 from bots.flow import wait_for_any
+from bots.parsing import verify_patient
 from bots.registry import register
 from portals.model import Document, EligibilityRequest, EligibilityResult, NotFound
 

@@ -20,11 +20,10 @@ from bs4 import BeautifulSoup, Tag
 
 from bots import parsing as p
 from bots.carriers.cascade import selectors as S
-from bots.errors import LayoutChanged, PatientMismatch
+from bots.errors import LayoutChanged
 from portals.model import (
     Coverage,
     CoverageStatus,
-    EligibilityRequest,
     Gender,
     Person,
     Plan,
@@ -64,18 +63,6 @@ def parse_record(html: str) -> RecordPage:
     frame_src, summary_href = _benefits_panel(record)
     return RecordPage(member=member, subscriber=subscriber, plan=plan, coverage=coverage,
                       family=family, frame_src=frame_src, summary_href=summary_href)
-
-
-def verify_patient(member: Person, request: EligibilityRequest) -> None:
-    """The page must be the requested patient's: member ID, date of birth, last name."""
-    if member.member_id.upper() != request.member_id.upper():
-        raise PatientMismatch("the page shows another member ID than the one requested")
-    if member.date_of_birth != request.date_of_birth:
-        raise PatientMismatch("the page shows another date of birth than the one requested")
-    if member.last_name.casefold() != request.last_name.strip().casefold():
-        raise PatientMismatch("the page shows another last name than the one requested")
-    if request.first_name and member.first_name.casefold() != request.first_name.casefold():
-        raise PatientMismatch("the page shows another first name than the one requested")
 
 
 # -- values (shared with the frame parser) --------------------------------------------------

@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from bots.base import BotContext, CarrierBot, MfaKind, Outcome
 from bots.carriers.meridian import selectors as S
-from bots.carriers.meridian.parse import parse_benefits, verify_patient
+from bots.carriers.meridian.parse import parse_benefits
 from bots.errors import (
     AccountLocked,
     LayoutChanged,
@@ -24,6 +24,7 @@ from bots.errors import (
 )
 from bots.flow import wait_for_any
 from bots.mfa import totp_codes
+from bots.parsing import verify_patient
 from bots.registry import register
 from portals.model import EligibilityRequest, NotFound
 
@@ -73,7 +74,7 @@ class MeridianBot(CarrierBot):
                 return NotFound(carrier=self.name,
                                 message=S.NO_RECORDS_TEXT)
             result = parse_benefits(page.content())
-            verify_patient(result, request)
+            verify_patient(result.member, request)
             return result
 
     # -- steps -------------------------------------------------------------------------

@@ -18,14 +18,13 @@ from bs4 import BeautifulSoup, Tag
 
 from bots import parsing as p
 from bots.carriers.meridian import selectors as S
-from bots.errors import LayoutChanged, PatientMismatch
+from bots.errors import LayoutChanged
 from portals.model import (
     BenefitKind,
     BenefitLine,
     Coverage,
     CoverageLevel,
     CoverageStatus,
-    EligibilityRequest,
     EligibilityResult,
     Gender,
     Network,
@@ -67,19 +66,6 @@ def parse_benefits(html: str) -> EligibilityResult:
         benefits=benefits,
         prior_authorizations=_prior_auths(result),
     )
-
-
-def verify_patient(result: EligibilityResult, request: EligibilityRequest) -> None:
-    """The page must be the requested patient's: member ID, date of birth, last name."""
-    member = result.member
-    if member.member_id.upper() != request.member_id.upper():
-        raise PatientMismatch("the page shows another member ID than the one requested")
-    if member.date_of_birth != request.date_of_birth:
-        raise PatientMismatch("the page shows another date of birth than the one requested")
-    if member.last_name.casefold() != request.last_name.strip().casefold():
-        raise PatientMismatch("the page shows another last name than the one requested")
-    if request.first_name and member.first_name.casefold() != request.first_name.casefold():
-        raise PatientMismatch("the page shows another first name than the one requested")
 
 
 # -- page structure ------------------------------------------------------------------------

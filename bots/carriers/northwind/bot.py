@@ -26,7 +26,6 @@ from bots.carriers.northwind.parse import (
     parse_benefits,
     pick_match,
     retry_after,
-    verify_patient,
 )
 from bots.errors import (
     AccountLocked,
@@ -39,6 +38,7 @@ from bots.errors import (
     SessionExpired,
 )
 from bots.flow import wait_for_any
+from bots.parsing import verify_patient
 from bots.registry import register
 from portals.model import EligibilityRequest, NotFound, diff_results
 
@@ -181,7 +181,7 @@ class NorthwindBot(CarrierBot):
         if differences:
             raise LayoutChanged("the benefits screen and the portal's data disagree on "
                                 + ", ".join(differences[:6]))
-        verify_patient(result, request)
+        verify_patient(result.member, request)
         return result
 
 

@@ -204,19 +204,6 @@ def parse_benefits(html: str) -> EligibilityResult:
     )
 
 
-def verify_patient(result: EligibilityResult, request: EligibilityRequest) -> None:
-    """The screen must be the requested patient's: member ID, date of birth, names."""
-    member = result.member
-    if member.member_id.upper() != request.member_id.upper():
-        raise PatientMismatch("the screen shows another member ID than the one requested")
-    if member.date_of_birth != request.date_of_birth:
-        raise PatientMismatch("the screen shows another date of birth than the one requested")
-    if member.last_name.casefold() != request.last_name.strip().casefold():
-        raise PatientMismatch("the screen shows another last name than the one requested")
-    if request.first_name and member.first_name.casefold() != request.first_name.casefold():
-        raise PatientMismatch("the screen shows another first name than the one requested")
-
-
 def _dd(screen: _Screen, spec: tuple[str, str], what: str) -> Tag:
     """The value cell ``dd#id`` whose label ``dt`` (just before it) reads ``label``."""
     element_id, label = spec

@@ -28,7 +28,6 @@ from bots.carriers.summit.parse import (
     parse_detail,
     parse_section,
     retry_after,
-    verify_patient,
 )
 from bots.errors import (
     AccountLocked,
@@ -39,6 +38,7 @@ from bots.errors import (
     PortalUnavailable,
     SessionExpired,
 )
+from bots.parsing import verify_patient
 from bots.registry import register
 from portals.model import EligibilityRequest, NotFound
 

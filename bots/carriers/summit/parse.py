@@ -26,7 +26,6 @@ from portals.model import (
     Coverage,
     CoverageLevel,
     CoverageStatus,
-    EligibilityRequest,
     EligibilityResult,
     Gender,
     Network,
@@ -376,13 +375,3 @@ def assemble(detail: DetailPage, sections: dict[str, list[SectionPage]]) -> Elig
     )
 
 
-def verify_patient(member: Person, request: EligibilityRequest) -> None:
-    """The page must be the requested patient's: member ID, date of birth, last name."""
-    if member.member_id.upper() != request.member_id.strip().upper():
-        raise PatientMismatch("the page shows another member ID than the one requested")
-    if member.date_of_birth != request.date_of_birth:
-        raise PatientMismatch("the page shows another date of birth than the one requested")
-    if member.last_name.casefold() != request.last_name.strip().casefold():
-        raise PatientMismatch("the page shows another last name than the one requested")
-    if request.first_name and member.first_name.casefold() != request.first_name.casefold():
-        raise PatientMismatch("the page shows another first name than the one requested")

@@ -10,9 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bots.carriers.cascade import selectors as S
-from bots.carriers.cascade.parse import member_share, parse_record, verify_patient
+from bots.carriers.cascade.parse import member_share, parse_record
 from bots.carriers.cascade.parse_frame import parse_frame
 from bots.errors import LayoutChanged, PatientMismatch
+from bots.parsing import verify_patient
 from fixtures.sandbox.cascade_expected import expected
 from portals.model import EligibilityRequest, EligibilityResult, diff_results
 from tests.carriers.cascade.pages import SAVED_MEMBERS, saved

@@ -20,9 +20,9 @@ from bots.carriers.northwind.parse import (
     percent,
     pick_match,
     retry_after,
-    verify_patient,
 )
 from bots.errors import LayoutChanged, PatientMismatch
+from bots.parsing import verify_patient
 from fixtures.sandbox.expected import expected_result
 from portals.model import EligibilityRequest, diff_results
 
@@ -190,9 +190,9 @@ def test_value_formats() -> None:
 
 def test_the_screen_must_be_the_requested_patients() -> None:
     result = parse_benefits(_page())
-    verify_patient(result, _request())
-    verify_patient(result, _request(member_id=FAMILY.lower(), last_name="SHAMBERG"))
+    verify_patient(result.member, _request())
+    verify_patient(result.member, _request(member_id=FAMILY.lower(), last_name="SHAMBERG"))
     for change in ({"member_id": "NWM699314-01"}, {"date_of_birth": "1977-01-13"},
                    {"last_name": "Shamburg"}, {"first_name": "Mary"}):
         with pytest.raises(PatientMismatch):
-            verify_patient(result, _request(**change))  # type: ignore[arg-type]
+            verify_patient(result.member, _request(**change))  # type: ignore[arg-type]

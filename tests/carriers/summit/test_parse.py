@@ -17,9 +17,9 @@ from bots.carriers.summit.parse import (
     parse_detail,
     parse_section,
     retry_after,
-    verify_patient,
 )
 from bots.errors import LayoutChanged, PatientMismatch
+from bots.parsing import verify_patient
 from fixtures.sandbox.summit import expected
 from fixtures.sandbox.summit.snapshots import SAVED_DIR, capture, showcase_members
 from portals.model import diff_results
