@@ -10,8 +10,8 @@ import re
 
 import httpx
 
-from fixtures.sandbox.cascade_data import DentalMember, load
-from fixtures.sandbox.cascade_view import cascade_date
+from fixtures.sandbox.cascade.data import DentalMember, load
+from fixtures.sandbox.cascade.view import cascade_date
 from fixtures.sandbox.server import PortalAccount
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')

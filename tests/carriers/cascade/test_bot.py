@@ -17,7 +17,7 @@ from bots.errors import (
     PatientMismatch,
     PortalUnavailable,
 )
-from fixtures.sandbox.cascade_expected import expected
+from fixtures.sandbox.cascade.expected_results import expected
 from fixtures.sandbox.server import SandboxControl
 from portals.model import EligibilityResult, NotFound, diff_results
 from tests.carriers.cascade.conftest import CascadeRun

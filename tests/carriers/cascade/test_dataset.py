@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from fixtures.sandbox import carriers, cascade_seed
+from fixtures.sandbox import carriers
 from fixtures.sandbox.cascade import new_account
-from fixtures.sandbox.cascade_data import DATA_FILE, load
+from fixtures.sandbox.cascade import seed as cascade_seed
+from fixtures.sandbox.cascade.data import DATA_FILE, load
 from fixtures.sandbox.expected import UnknownMemberError, expected_result, members
 from portals.model import BenefitKind, CoverageLevel, Network, QuantityQualifier, TimePeriod
 

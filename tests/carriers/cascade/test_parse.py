@@ -14,7 +14,7 @@ from bots.carriers.cascade.parse import member_share, parse_record
 from bots.carriers.cascade.parse_frame import parse_frame
 from bots.errors import LayoutChanged, PatientMismatch
 from bots.parsing import verify_patient
-from fixtures.sandbox.cascade_expected import expected
+from fixtures.sandbox.cascade.expected_results import expected
 from portals.model import EligibilityRequest, EligibilityResult, diff_results
 from tests.carriers.cascade.pages import SAVED_MEMBERS, saved
 

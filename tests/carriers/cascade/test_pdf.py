@@ -10,9 +10,9 @@ import pytest
 
 from bots.carriers.cascade.document import check_summary, summary_document, summary_filename
 from bots.errors import LayoutChanged
-from fixtures.sandbox.cascade_data import load
-from fixtures.sandbox.cascade_expected import expected
-from fixtures.sandbox.cascade_pdf import benefit_summary, render_pdf, summary_lines
+from fixtures.sandbox.cascade.data import load
+from fixtures.sandbox.cascade.expected_results import expected
+from fixtures.sandbox.cascade.pdf import benefit_summary, render_pdf, summary_lines
 
 DATA = load()
 MEMBER = DATA.members[3]

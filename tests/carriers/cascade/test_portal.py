@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from fixtures.sandbox.cascade_expected import expected
+from fixtures.sandbox.cascade.expected_results import expected
 from fixtures.sandbox.server import PortalAccount
 from tests.carriers.cascade.helpers import CascadeUser, lookup_values
 from tests.carriers.cascade.pages import LAYOUTS, fetch_all, saved
