@@ -138,7 +138,8 @@ class ArtifactPublic(BaseModel):
 
 class RunPublic(BaseModel):
     id: str
-    check_id: str
+    job_id: str
+    check_id: str = Field(description="The job's id (kept for clients of the first API).")
     carrier: str
     attempt: int
     status: str

@@ -20,13 +20,13 @@ from storage.crypto import Vault, VaultError
 from storage.models import (
     Artifact,
     AuditEvent,
-    CheckStatus,
-    EligibilityCheck,
+    Job,
+    JobStatus,
     Run,
     RunStatus,
     utcnow,
 )
-from workflows.dispatch import send_check
+from workflows.dispatch import send_job
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class StateConflict(Exception):
 
 @dataclass(frozen=True)
 class Submitted:
-    check: EligibilityCheck
+    check: Job
     created: bool
 
 
@@ -73,7 +73,7 @@ def submit_check(
         if existing is not None:
             return Submitted(existing, created=False)
     try:
-        check = repo.create_check(session=session, request=request,
+        check = repo.create_job(session=session, request=request,
                                   idempotency_key=idempotency_key, origin=origin)
         session.commit()
     except IntegrityError:
@@ -89,7 +89,7 @@ def submit_check(
     return Submitted(check, created=True)
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> EligibilityCheck | None:
+def _replay(session: Session, key: str, fingerprint: str) -> Job | None:
     existing = repo.find_by_idempotency_key(session=session, key=key)
     if existing is not None and existing.request_fingerprint != fingerprint:
         raise IdempotencyConflict(
@@ -98,24 +98,24 @@ def _replay(session: Session, key: str, fingerprint: str) -> EligibilityCheck | 
     return existing
 
 
-def _enqueue(check_id: str) -> None:
+def _enqueue(job_id: str) -> None:
     try:
-        send_check(check_id)
+        send_job(job_id)
     except Exception:
         log.exception("check %s stored but not enqueued; the recovery sweep will send it",
-                      check_id)
+                      job_id)
 
 
-def retry_check(*, session: Session, check_id: str, actor: str) -> EligibilityCheck:
+def retry_check(*, session: Session, job_id: str, actor: str) -> Job:
     """A failed check goes back to queued (after staff review) and is enqueued again."""
-    if repo.get_check(session=session, check_id=check_id) is None:
-        raise NotFoundError(f"no eligibility check {check_id}")
+    if repo.get_job(session=session, job_id=job_id) is None:
+        raise NotFoundError(f"no eligibility check {job_id}")
     now = utcnow()
     moved = session.connection().execute(
-        update(EligibilityCheck)
-        .where(col(EligibilityCheck.id) == check_id,
-               col(EligibilityCheck.status) == CheckStatus.FAILED)
-        .values(status=CheckStatus.QUEUED, message=None, finished_at=None,
+        update(Job)
+        .where(col(Job.id) == job_id,
+               col(Job.status) == JobStatus.FAILED)
+        .values(status=JobStatus.QUEUED, message=None, finished_at=None,
                 next_attempt_at=None, lease_owner=None, lease_expires_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -123,10 +123,10 @@ def retry_check(*, session: Session, check_id: str, actor: str) -> EligibilityCh
         session.rollback()
         raise StateConflict("only a failed check can be retried")
     repo.audit(session=session, actor=actor, action=RETRY_ACTION, target_type="check",
-               target_id=check_id)
+               target_id=job_id)
     session.commit()
-    _enqueue(check_id)
-    check = repo.get_check(session=session, check_id=check_id)
+    _enqueue(job_id)
+    check = repo.get_job(session=session, job_id=job_id)
     assert check is not None
     session.refresh(check)
     return check
@@ -193,17 +193,17 @@ def read_artifact(
 CODE_ENTERED_ACTION = "mfa.code_entered"
 
 
-def enter_code(*, session: Session, vault: Vault, check_id: str, code: str, actor: str,
+def enter_code(*, session: Session, vault: Vault, job_id: str, code: str, actor: str,
                ttl_seconds: float) -> None:
     """Staff type the one-time code a waiting run asked for (the last resort)."""
-    check = repo.get_check(session=session, check_id=check_id)
+    check = repo.get_job(session=session, job_id=job_id)
     if check is None:
-        raise NotFoundError(f"no eligibility check {check_id}")
-    if check.status != CheckStatus.NEEDS_MFA_CODE:
+        raise NotFoundError(f"no eligibility check {job_id}")
+    if check.status != JobStatus.NEEDS_MFA_CODE:
         raise StateConflict("the check is not waiting for a code")
     codes.store_code(session=session, vault=vault, carrier=check.carrier, channel="staff",
-                    source="staff", code=code, ttl_seconds=ttl_seconds, check_id=check_id,
+                    source="staff", code=code, ttl_seconds=ttl_seconds, job_id=job_id,
                     entered_by=actor)
     repo.audit(session=session, actor=actor, action=CODE_ENTERED_ACTION, target_type="check",
-               target_id=check_id)
+               target_id=job_id)
     session.commit()

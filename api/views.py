@@ -20,7 +20,7 @@ from api.schemas import (
 from api.services import resolutions
 from portals.model import EligibilityResult
 from storage import repo
-from storage.models import Artifact, AuditEvent, CarrierAccount, EligibilityCheck, Run
+from storage.models import Artifact, AuditEvent, CarrierAccount, Job, Run
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def runs_public(
         event = resolved.get(run.id)
         artifacts = repo.list_artifacts(session=session, run_id=run.id)
         out.append(RunPublic(
-            id=run.id, check_id=run.check_id, carrier=run.carrier, attempt=run.attempt,
+            id=run.id, job_id=run.job_id, check_id=run.job_id, carrier=run.carrier, attempt=run.attempt,
             status=run.status, started_at=run.started_at, finished_at=run.finished_at,
             error_type=run.error_type, error_message=run.error_message,
             resolved=event is not None,
@@ -62,38 +62,38 @@ def runs_public(
     return out
 
 
-def check_summary(check: EligibilityCheck) -> CheckSummary:
+def check_summary(check: Job) -> CheckSummary:
     return CheckSummary(id=check.id, status=check.status, carrier=check.carrier,
                         member_id=check.member_id, created_at=check.created_at,
                         updated_at=check.updated_at, finished_at=check.finished_at,
                         message=check.message)
 
 
-def load_result(*, session: Session, check_id: str) -> EligibilityResult | None:
+def load_result(*, session: Session, job_id: str) -> EligibilityResult | None:
     try:
-        return repo.get_result(session=session, check_id=check_id)
+        return repo.get_result(session=session, job_id=job_id)
     except ValidationError:
-        log.exception("stored result of check %s no longer fits the model", check_id)
+        log.exception("stored result of check %s no longer fits the model", job_id)
         return None
 
 
 def check_public(
-    *, session: Session, check: EligibilityCheck, url: ArtifactUrl = api_artifact_url
+    *, session: Session, check: Job, url: ArtifactUrl = api_artifact_url
 ) -> CheckPublic:
-    runs = sorted(repo.list_runs(session=session, check_id=check.id),
+    runs = sorted(repo.list_runs(session=session, job_id=check.id),
                   key=lambda r: (r.attempt, r.started_at))
     return CheckPublic(
         **check_summary(check).model_dump(),
         last_name=check.last_name, first_name=check.first_name,
-        date_of_birth=check.date_of_birth, service_date=check.service_date,
-        service_codes=list(check.service_codes or []), attempts=check.attempts,
-        result=load_result(session=session, check_id=check.id),
+        date_of_birth=check.date_of_birth, service_date=check.request.get("service_date"),
+        service_codes=list(check.request.get("service_codes") or []), attempts=check.attempts,
+        result=load_result(session=session, job_id=check.id),
         documents=[
             DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
                          content_type=a.content_type, size=a.size, sha256=a.sha256,
                          url=f"/v1/eligibility-checks/{check.id}/documents/{a.id}"
                          if url is api_artifact_url else url(a))
-            for a in repo.result_documents(session=session, check_id=check.id)
+            for a in repo.result_documents(session=session, job_id=check.id)
         ],
         runs=runs_public(session=session, runs=runs, url=url),
     )

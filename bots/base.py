@@ -2,8 +2,14 @@
 
 Bots never import storage, the queue or the API: they receive a :class:`BotContext`
 (credentials, an MFA code source, a saved-session store, an artifact sink) and a request,
-and return an :class:`~portals.model.EligibilityResult` or
-:class:`~portals.model.NotFound`, or raise a :mod:`bots.errors` type.
+and return the kind's typed result (:class:`~portals.model.EligibilityResult`,
+:class:`~portals.claims.ClaimResult`) or :class:`~portals.model.NotFound`, or raise a
+:mod:`bots.errors` type.
+
+A bot declares the :class:`~portals.jobs.Capability` values it serves and implements the
+method each one's job kind names (``check_eligibility``, ``search_claims``); a class that
+declares a capability without its method, or a method without declaring it, is refused
+when it is defined. Handlers of one bot share its sign-in (:mod:`bots.flow`).
 """
 
 from __future__ import annotations
@@ -17,17 +23,22 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import SecretStr
 
+from portals.claims import ClaimResult, ClaimSearchRequest
+from portals.jobs import Capability
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+__all__ = ["ArtifactSink", "BotContext", "Capability", "CarrierBot", "CodeSource",
+           "Credentials", "MfaKind", "Outcome", "SessionStore"]
 
-class Capability(StrEnum):
-    ELIGIBILITY = "eligibility"
-    DOCUMENTS = "documents"
-    PRIOR_AUTH = "prior_auth"
-    CLAIMS = "claims"
+HANDLERS: dict[Capability, str] = {
+    Capability.ELIGIBILITY: "check_eligibility",
+    Capability.CLAIMS: "search_claims",
+}
+"""The method that serves each capability a job kind runs (documents ride along with a
+result; prior authorization comes with its own kind)."""
 
 
 class MfaKind(StrEnum):
@@ -109,6 +120,7 @@ class BotContext:
 
 
 Outcome = EligibilityResult | NotFound
+ClaimsOutcome = ClaimResult | NotFound
 
 
 class CarrierBot(ABC):
@@ -118,6 +130,28 @@ class CarrierBot(ABC):
     display_name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ELIGIBILITY})
     mfa_kinds: ClassVar[frozenset[MfaKind]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "__abstractmethods__", None):
+            return
+        for capability, method in HANDLERS.items():
+            served = getattr(cls, method) is not getattr(CarrierBot, method)
+            declared = capability in cls.capabilities
+            if served != declared:
+                raise TypeError(
+                    f"{cls.__name__}: capability {capability.value!r} is "
+                    + ("declared without a " if declared else "not declared but has a ")
+                    + f"{method}() method")
+
+    def serves(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def search_claims(self, page: Page, ctx: BotContext, request: ClaimSearchRequest
+                      ) -> ClaimsOutcome:
+        """Every claim the search asks for (paging and split date windows included), or
+        NotFound when the portal knows no such member. No claims is an empty result."""
+        raise NotImplementedError(f"{self.name} does not serve claims")
 
     @abstractmethod
     def check_eligibility(

@@ -86,6 +86,13 @@ class PatientMismatch(BotError):
     code = "patient_mismatch"
 
 
+class InconsistentResult(BotError):
+    """What the page shows does not add up (amounts that don't balance, a claim the search
+    did not ask for, the same claim twice): a misread page or a portal bug. Not stored."""
+
+    code = "inconsistent_result"
+
+
 class HumanActionRequired(BotError):
     """The portal asks for something only a person can do (CAPTCHA, unusual challenge)."""
 
@@ -102,7 +109,7 @@ ERROR_TYPES: dict[str, type[BotError]] = {
     cls.code: cls
     for cls in (
         BotError, LoginRejected, AccountLocked, PasswordExpired, MfaFailed, MfaCodeTimeout,
-        PortalUnavailable, SessionExpired, LayoutChanged, PatientMismatch,
+        PortalUnavailable, SessionExpired, LayoutChanged, PatientMismatch, InconsistentResult,
         HumanActionRequired, AccountUnavailable,
     )
 }

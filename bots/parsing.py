@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from bs4 import BeautifulSoup, Tag
 
-from bots.errors import LayoutChanged, PatientMismatch
-from portals.model import EligibilityRequest, Person
+from bots.errors import InconsistentResult, LayoutChanged, PatientMismatch
+from portals.claims import ClaimResult, ClaimSearchRequest, balance_problems
+from portals.model import Person
 
 _MONEY = re.compile(r"^\(?-?\$?\s*-?[\d,]+(\.\d{1,2})?\)?$")
 _PERCENT = re.compile(r"^(\d{1,3}(\.\d+)?)\s*%$")
@@ -100,7 +102,20 @@ def table_rows(root: BeautifulSoup | Tag, selector: str, columns: list[str],
     return rows
 
 
-def verify_patient(member: Person, request: EligibilityRequest) -> None:
+class PatientQuery(Protocol):
+    """Who a job is for: every job kind's request names the patient this way."""
+
+    @property
+    def member_id(self) -> str: ...
+    @property
+    def date_of_birth(self) -> dt.date: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+
+
+def verify_patient(member: Person, request: PatientQuery) -> None:
     """The page must be the requested patient's: member ID, date of birth, last name and,
     when asked for, first name. Anything else is PatientMismatch: nothing is read from it."""
     if member.member_id.strip().upper() != request.member_id.strip().upper():
@@ -111,3 +126,23 @@ def verify_patient(member: Person, request: EligibilityRequest) -> None:
         raise PatientMismatch("the page shows another last name than the one requested")
     if request.first_name and member.first_name.casefold() != request.first_name.casefold():
         raise PatientMismatch("the page shows another first name than the one requested")
+
+
+def verify_claims(result: ClaimResult, request: ClaimSearchRequest) -> None:
+    """A claim result is stored only when every claim is the requested patient's, is one
+    the search asked for, appears once, and balances (835): otherwise PatientMismatch or
+    InconsistentResult, and nothing is kept."""
+    seen: set[str] = set()
+    for claim in result.claims:
+        verify_patient(claim.patient, request)
+        number = claim.claim_number.upper()
+        if number in seen:
+            raise InconsistentResult(f"claim {claim.claim_number} appears twice")
+        seen.add(number)
+        if not request.covers(claim):
+            raise InconsistentResult(f"claim {claim.claim_number} is not one the search "
+                                     "asked for")
+        problems = balance_problems(claim)
+        if problems:
+            raise InconsistentResult(f"claim {claim.claim_number} does not balance: "
+                                     + "; ".join(problems[:3]))

@@ -133,6 +133,10 @@ MemberId = Annotated[
 ]
 
 
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=60)]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -206,10 +210,8 @@ class EligibilityRequest(_Frozen):
     carrier: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
     member_id: MemberId
     date_of_birth: dt.date
-    last_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                max_length=60)]
-    first_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=60)] | None = None
+    last_name: PersonName
+    first_name: PersonName | None = None
     service_date: dt.date | None = None
     service_codes: list[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4,7}$")]] = Field(
         default_factory=list, max_length=50

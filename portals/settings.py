@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(
         default=3, ge=1, description="Runs at most per check (only 'portal unavailable' retries)."
     )
+    max_crashes: int = Field(
+        default=3, ge=1, description="A job whose worker died this many times ends as failed "
+        "('worker crashed N times') for a person to look at, instead of running again.")
     retry_backoff_seconds: float = Field(
         default=20.0, ge=0, description="First retry delay; doubles for each later attempt."
     )
@@ -123,7 +126,8 @@ class Settings(BaseSettings):
     carrier_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Base URL per carrier name, as JSON: "
-        "{\"<carrier>\": \"https://portal.example\"}. Unset carriers use the local sandbox.",
+        "{\"<carrier>\": \"https://portal.example\"}. A carrier with no URL is an error "
+        "(`portals demo` points every carrier at its local sandbox portal).",
     )
 
     @field_validator("secret_key", "admin_token", "inbox_secret")
@@ -144,6 +148,25 @@ class Settings(BaseSettings):
     @property
     def resolved_artifacts_dir(self) -> Path:
         return self.artifacts_dir or self.data_dir / "artifacts"
+
+    def portal_url(self, carrier: str) -> str:
+        """The carrier's configured portal URL; never a silent fall-back to a sandbox."""
+        try:
+            return self.carrier_urls[carrier]
+        except KeyError:
+            raise PortalNotConfigured(carrier) from None
+
+
+class PortalNotConfigured(LookupError):
+    """A carrier has no portal URL in PORTALS_CARRIER_URLS."""
+
+    def __init__(self, carrier: str) -> None:
+        super().__init__(carrier)
+        self.carrier = carrier
+
+    def __str__(self) -> str:
+        return (f"no portal URL configured for carrier {self.carrier!r} "
+                "(set PORTALS_CARRIER_URLS)")
 
 
 @lru_cache(maxsize=1)

@@ -26,13 +26,13 @@ def store_code(
     ttl_seconds: float,
     message_id: str | None = None,
     recipient: str | None = None,
-    check_id: str | None = None,
+    job_id: str | None = None,
     entered_by: str | None = None,
 ) -> OneTimeCode:
     now = utcnow()
     row = OneTimeCode(
         message_id=message_id, carrier=carrier, channel=channel, source=source,
-        recipient=recipient.strip().lower() if recipient else None, check_id=check_id,
+        recipient=recipient.strip().lower() if recipient else None, job_id=job_id,
         code_enc=vault.encrypt_str(code), received_at=now,
         expires_at=now + dt.timedelta(seconds=ttl_seconds), entered_by=entered_by,
     )
@@ -50,7 +50,7 @@ def take_code(
     *,
     session: Session,
     vault: Vault,
-    check_id: str,
+    job_id: str,
     run_id: str,
     recipient: str | None,
     since: dt.datetime,
@@ -58,7 +58,7 @@ def take_code(
     """The oldest fresh, unused code for this check (typed by staff) or for the account's
     recipient (from the gateway), received since ``since``; marked used atomically."""
     now = utcnow()
-    routes = [col(OneTimeCode.check_id) == check_id]
+    routes = [col(OneTimeCode.job_id) == job_id]
     if recipient:
         routes.append(col(OneTimeCode.recipient) == recipient.strip().lower())
     candidates = session.exec(

@@ -23,7 +23,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class CheckStatus(StrEnum):
+class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     NEEDS_MFA_CODE = "needs_mfa_code"
@@ -33,7 +33,7 @@ class CheckStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (CheckStatus.SUCCEEDED, CheckStatus.NOT_FOUND, CheckStatus.FAILED)
+        return self in (JobStatus.SUCCEEDED, JobStatus.NOT_FOUND, JobStatus.FAILED)
 
 
 class RunStatus(StrEnum):
@@ -72,22 +72,26 @@ class CarrierAccount(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class CheckBase(SQLModel):
+class Job(SQLModel, table=True):
+    """A portal job of one kind (eligibility check, claim status, ...) for one patient.
+
+    The job row is the source of truth for the queue. ``request`` is the kind's typed
+    request (see :mod:`portals.kinds`); the patient's columns are copied out of it so
+    lists and searches need not parse JSON.
+    """
+
+    __tablename__ = "jobs"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    kind: str = Field(default="eligibility", index=True, max_length=40)
     carrier: str = Field(index=True, max_length=40)
     member_id: str = Field(index=True, max_length=30)
     date_of_birth: dt.date
     last_name: str = Field(max_length=60)
     first_name: str | None = Field(default=None, max_length=60)
-    service_date: dt.date | None = None
-    service_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-
-
-class EligibilityCheck(CheckBase, table=True):
-    __tablename__ = "eligibility_checks"
-
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     account_id: int | None = Field(default=None, foreign_key="carrier_accounts.id")
-    status: str = Field(default=CheckStatus.QUEUED, index=True, max_length=20)
+    status: str = Field(default=JobStatus.QUEUED, index=True, max_length=20)
     idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
     request_fingerprint: str = Field(max_length=64)
     attempts: int = 0
@@ -102,12 +106,12 @@ class EligibilityCheck(CheckBase, table=True):
 
 
 class Run(SQLModel, table=True):
-    """One attempt at a check by one worker."""
+    """One attempt at a job by one worker."""
 
     __tablename__ = "runs"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    check_id: str = Field(foreign_key="eligibility_checks.id", index=True, max_length=32)
+    job_id: str = Field(foreign_key="jobs.id", index=True, max_length=32)
     carrier: str = Field(max_length=40)
     attempt: int
     status: str = Field(default=RunStatus.RUNNING, index=True, max_length=20)
@@ -138,14 +142,15 @@ class Artifact(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
-class EligibilityResultRecord(SQLModel, table=True):
+class JobResult(SQLModel, table=True):
     """A normalized result, stored only once the page was proven to be the patient's."""
 
-    __tablename__ = "eligibility_results"
-    __table_args__ = (UniqueConstraint("check_id"),)
+    __tablename__ = "job_results"
+    __table_args__ = (UniqueConstraint("job_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    check_id: str = Field(foreign_key="eligibility_checks.id", max_length=32)
+    job_id: str = Field(foreign_key="jobs.id", max_length=32)
+    kind: str = Field(default="eligibility", max_length=40)
     run_id: str = Field(foreign_key="runs.id", max_length=32)
     carrier: str = Field(max_length=40)
     member_id: str = Field(max_length=30)
@@ -190,7 +195,7 @@ class OneTimeCode(SQLModel, table=True):
     channel: str = Field(max_length=10)
     source: str = Field(max_length=10, description="gateway or staff")
     recipient: str | None = Field(default=None, index=True, max_length=200)
-    check_id: str | None = Field(default=None, foreign_key="eligibility_checks.id",
+    job_id: str | None = Field(default=None, foreign_key="jobs.id",
                                  index=True, max_length=32)
     code_enc: str = Field(sa_column=Column(Text, nullable=False))
     received_at: dt.datetime = Field(default_factory=utcnow, index=True)

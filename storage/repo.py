@@ -1,6 +1,6 @@
 """Plain keyword-only CRUD over the tables. Every function takes the ``session``.
 
-The check row is the source of truth for the queue: :func:`claim_check` moves it to
+The job row is the source of truth for the queue: :func:`claim_job` moves it to
 running under a lease in one conditional UPDATE, so two workers can never run it at once.
 """
 
@@ -11,20 +11,20 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from portals.model import EligibilityRequest, EligibilityResult
+from portals.jobs import get_kind
 from storage.crypto import Vault
 from storage.models import (
     AccountStatus,
     Artifact,
     AuditEvent,
     CarrierAccount,
-    CheckStatus,
-    EligibilityCheck,
-    EligibilityResultRecord,
+    Job,
+    JobResult,
+    JobStatus,
     Run,
     RunStatus,
     utcnow,
@@ -110,65 +110,62 @@ def clear_account_flag(*, session: Session, account_id: int) -> bool:
 # -- checks ---------------------------------------------------------------------------
 
 
-def fingerprint(request: EligibilityRequest) -> str:
+def fingerprint(request: BaseModel) -> str:
     """Hash of a request's content, to tell a true repeat from a reused Idempotency-Key."""
     body = json.dumps(request.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def find_by_idempotency_key(*, session: Session, key: str) -> EligibilityCheck | None:
-    return session.exec(
-        select(EligibilityCheck).where(EligibilityCheck.idempotency_key == key)
-    ).first()
+def find_by_idempotency_key(*, session: Session, key: str) -> Job | None:
+    return session.exec(select(Job).where(Job.idempotency_key == key)).first()
 
 
-def create_check(
+def create_job(
     *,
     session: Session,
-    request: EligibilityRequest,
+    request: BaseModel,
+    kind: str = "eligibility",
     idempotency_key: str | None = None,
     origin: str = "api",
-) -> EligibilityCheck:
-    check = EligibilityCheck(
-        carrier=request.carrier,
-        member_id=request.member_id,
-        date_of_birth=request.date_of_birth,
-        last_name=request.last_name,
-        first_name=request.first_name,
-        service_date=request.service_date,
-        service_codes=list(request.service_codes),
+) -> Job:
+    """Store a job of ``kind`` for ``request`` (the kind's request model), queued."""
+    job_kind = get_kind(kind)
+    if not isinstance(request, job_kind.request_model):
+        raise TypeError(f"a {kind} job takes a {job_kind.request_model.__name__}")
+    data = request.model_dump(mode="json")
+    job = Job(
+        kind=kind,
+        carrier=data["carrier"],
+        member_id=data["member_id"],
+        date_of_birth=getattr(request, "date_of_birth"),  # noqa: B009
+        last_name=data["last_name"],
+        first_name=data.get("first_name"),
+        request=data,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(request),
         origin=origin,
     )
-    session.add(check)
+    session.add(job)
     session.flush()
-    return check
+    return job
 
 
-def check_request(check: EligibilityCheck) -> EligibilityRequest:
-    return EligibilityRequest(
-        carrier=check.carrier,
-        member_id=check.member_id,
-        date_of_birth=check.date_of_birth,
-        last_name=check.last_name,
-        first_name=check.first_name,
-        service_date=check.service_date,
-        service_codes=list(check.service_codes or []),
-    )
+def job_request(job: Job) -> Any:
+    """The job's typed request (its kind's request model)."""
+    return get_kind(job.kind).parse_request(job.request)
 
 
-def get_check(*, session: Session, check_id: str) -> EligibilityCheck | None:
-    return session.get(EligibilityCheck, check_id)
+def get_job(*, session: Session, job_id: str) -> Job | None:
+    return session.get(Job, job_id)
 
 
-def list_checks(*, session: Session, limit: int = 50) -> list[EligibilityCheck]:
-    query = select(EligibilityCheck).order_by(col(EligibilityCheck.created_at).desc()).limit(limit)
+def list_jobs(*, session: Session, limit: int = 50) -> list[Job]:
+    query = select(Job).order_by(col(Job.created_at).desc()).limit(limit)
     return list(session.exec(query))
 
 
-def claim_check(
-    *, session: Session, check_id: str, worker: str, lease_seconds: float
+def claim_job(
+    *, session: Session, job_id: str, worker: str, lease_seconds: float
 ) -> bool:
     """Move a queued check (or one whose lease ran out) to running, atomically.
 
@@ -177,25 +174,25 @@ def claim_check(
     """
     now = utcnow()
     statement = (
-        update(EligibilityCheck)
+        update(Job)
         .where(
-            col(EligibilityCheck.id) == check_id,
+            col(Job.id) == job_id,
             or_(
-                (col(EligibilityCheck.status) == CheckStatus.QUEUED)
+                (col(Job.status) == JobStatus.QUEUED)
                 & or_(
-                    col(EligibilityCheck.next_attempt_at).is_(None),
-                    col(EligibilityCheck.next_attempt_at) <= now,
+                    col(Job.next_attempt_at).is_(None),
+                    col(Job.next_attempt_at) <= now,
                 ),
-                col(EligibilityCheck.status).in_([CheckStatus.RUNNING,
-                                                  CheckStatus.NEEDS_MFA_CODE])
-                & (col(EligibilityCheck.lease_expires_at) < now),
+                col(Job.status).in_([JobStatus.RUNNING,
+                                                  JobStatus.NEEDS_MFA_CODE])
+                & (col(Job.lease_expires_at) < now),
             ),
         )
         .values(
-            status=CheckStatus.RUNNING,
+            status=JobStatus.RUNNING,
             lease_owner=worker,
             lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
-            attempts=EligibilityCheck.attempts + 1,
+            attempts=Job.attempts + 1,
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -205,14 +202,14 @@ def claim_check(
     return claimed
 
 
-def renew_lease(*, session: Session, check_id: str, worker: str, lease_seconds: float) -> bool:
+def renew_lease(*, session: Session, job_id: str, worker: str, lease_seconds: float) -> bool:
     """Extend the lease; False when this worker no longer holds it."""
     now = utcnow()
     statement = (
-        update(EligibilityCheck)
-        .where(col(EligibilityCheck.id) == check_id, col(EligibilityCheck.lease_owner) == worker,
-               col(EligibilityCheck.status).in_([CheckStatus.RUNNING,
-                                                 CheckStatus.NEEDS_MFA_CODE]))
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == worker,
+               col(Job.status).in_([JobStatus.RUNNING,
+                                                 JobStatus.NEEDS_MFA_CODE]))
         .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     )
@@ -221,13 +218,13 @@ def renew_lease(*, session: Session, check_id: str, worker: str, lease_seconds: 
     return renewed
 
 
-def set_check_status(
-    *, session: Session, check_id: str, worker: str, status: CheckStatus
+def set_job_status(
+    *, session: Session, job_id: str, worker: str, status: JobStatus
 ) -> bool:
     """Change the status of a check this worker holds (running <-> needs_mfa_code)."""
     statement = (
-        update(EligibilityCheck)
-        .where(col(EligibilityCheck.id) == check_id, col(EligibilityCheck.lease_owner) == worker)
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == worker)
         .values(status=status, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -236,77 +233,85 @@ def set_check_status(
     return changed
 
 
-def release_check(
+def release_job(
     *,
     session: Session,
-    check: EligibilityCheck,
-    status: CheckStatus,
+    job: Job,
+    status: JobStatus,
     message: str | None = None,
     retry_at: dt.datetime | None = None,
 ) -> None:
     """End this worker's hold: finished with ``status``, or back to queued for ``retry_at``."""
     now = utcnow()
-    check.status = status
-    check.message = message
-    check.lease_owner = None
-    check.lease_expires_at = None
-    check.next_attempt_at = retry_at
-    check.updated_at = now
+    job.status = status
+    job.message = message
+    job.lease_owner = None
+    job.lease_expires_at = None
+    job.next_attempt_at = retry_at
+    job.updated_at = now
     if status.finished:
-        check.finished_at = now
-    session.add(check)
+        job.finished_at = now
+    session.add(job)
 
 
-def stale_checks(
+def stale_jobs(
     *, session: Session, queued_before: dt.datetime, now: dt.datetime | None = None
-) -> list[EligibilityCheck]:
+) -> list[Job]:
     """Checks a dead worker left behind: running with a lapsed lease, or queued too long.
 
     Either must also be untouched since ``queued_before``, so that a sweep re-sends a
     check once per stale period, not on every sweep.
     """
     now = now or utcnow()
-    query = select(EligibilityCheck).where(
-        col(EligibilityCheck.updated_at) < queued_before,
+    query = select(Job).where(
+        col(Job.updated_at) < queued_before,
         or_(
-            col(EligibilityCheck.status).in_([CheckStatus.RUNNING, CheckStatus.NEEDS_MFA_CODE])
-            & (col(EligibilityCheck.lease_expires_at) < now),
-            (col(EligibilityCheck.status) == CheckStatus.QUEUED)
-            & or_(col(EligibilityCheck.next_attempt_at).is_(None),
-                  col(EligibilityCheck.next_attempt_at) <= now),
+            col(Job.status).in_([JobStatus.RUNNING, JobStatus.NEEDS_MFA_CODE])
+            & (col(Job.lease_expires_at) < now),
+            (col(Job.status) == JobStatus.QUEUED)
+            & or_(col(Job.next_attempt_at).is_(None),
+                  col(Job.next_attempt_at) <= now),
         ),
     )
     return list(session.exec(query))
 
 
-def touch_check(*, session: Session, check_id: str) -> None:
-    check = session.get(EligibilityCheck, check_id)
-    if check is not None:
-        check.updated_at = utcnow()
-        session.add(check)
+def touch_job(*, session: Session, job_id: str) -> None:
+    job = session.get(Job, job_id)
+    if job is not None:
+        job.updated_at = utcnow()
+        session.add(job)
 
 
 # -- runs, artifacts, results ---------------------------------------------------------
 
 
-def start_run(*, session: Session, check: EligibilityCheck, worker: str) -> Run:
-    run = Run(check_id=check.id, carrier=check.carrier, attempt=check.attempts, worker=worker)
+def start_run(*, session: Session, job: Job, worker: str) -> Run:
+    run = Run(job_id=job.id, carrier=job.carrier, attempt=job.attempts, worker=worker)
     session.add(run)
     session.flush()
     return run
 
 
-def abandon_runs(*, session: Session, check_id: str) -> int:
+def abandon_runs(*, session: Session, job_id: str) -> int:
     """Mark runs left 'running' by a dead worker as abandoned."""
     runs = session.exec(
-        select(Run).where(Run.check_id == check_id, Run.status == RunStatus.RUNNING)
+        select(Run).where(Run.job_id == job_id, Run.status == RunStatus.RUNNING)
     ).all()
     for run in runs:
         run.status = RunStatus.ABANDONED
         run.finished_at = utcnow()
         run.error_type = "worker_lost"
-        run.error_message = "The worker running this attempt stopped; the check was run again."
+        run.error_message = "The worker running this attempt stopped; the job was run again."
         session.add(run)
+    return len(runs)
+
+
+def crashed_runs(*, session: Session, job_id: str) -> int:
+    """How many of the job's runs ended because their worker died."""
+    runs = session.exec(select(Run).where(Run.job_id == job_id,
+                                          Run.status == RunStatus.ABANDONED,
+                                          Run.error_type == "worker_lost")).all()
     return len(runs)
 
 
@@ -337,13 +342,13 @@ def get_run(*, session: Session, run_id: str) -> Run | None:
 
 
 def list_runs(
-    *, session: Session, status: str | None = None, check_id: str | None = None, limit: int = 100
+    *, session: Session, status: str | None = None, job_id: str | None = None, limit: int = 100
 ) -> list[Run]:
     query = select(Run).order_by(col(Run.started_at).desc()).limit(limit)
     if status:
         query = query.where(Run.status == status)
-    if check_id:
-        query = query.where(Run.check_id == check_id)
+    if job_id:
+        query = query.where(Run.job_id == job_id)
     return list(session.exec(query))
 
 
@@ -374,14 +379,14 @@ def get_artifact(*, session: Session, artifact_id: str) -> Artifact | None:
     return session.get(Artifact, artifact_id)
 
 
-def save_result(
-    *, session: Session, check: EligibilityCheck, run: Run, result: EligibilityResult
-) -> EligibilityResultRecord:
-    record = EligibilityResultRecord(
-        check_id=check.id,
+def save_result(*, session: Session, job: Job, run: Run, result: BaseModel) -> JobResult:
+    """Keep a result that passed its kind's guard (the runner checks, then stores)."""
+    record = JobResult(
+        job_id=job.id,
         run_id=run.id,
-        carrier=result.carrier,
-        member_id=result.member.member_id,
+        kind=job.kind,
+        carrier=job.carrier,
+        member_id=job.member_id,
         data=result.model_dump(mode="json"),
     )
     session.add(record)
@@ -389,11 +394,10 @@ def save_result(
     return record
 
 
-def get_result(*, session: Session, check_id: str) -> EligibilityResult | None:
-    record = session.exec(
-        select(EligibilityResultRecord).where(EligibilityResultRecord.check_id == check_id)
-    ).first()
-    return EligibilityResult.model_validate(record.data) if record else None
+def get_result(*, session: Session, job_id: str) -> Any:
+    """The job's stored result as its kind's result model, or None."""
+    record = session.exec(select(JobResult).where(JobResult.job_id == job_id)).first()
+    return get_kind(record.kind).parse_result(record.data) if record else None
 
 
 # -- audit ----------------------------------------------------------------------------
@@ -430,11 +434,11 @@ def artifacts_created_before(*, session: Session, before: dt.datetime,
     return list(session.exec(query))
 
 
-def result_documents(*, session: Session, check_id: str) -> list[Artifact]:
+def result_documents(*, session: Session, job_id: str) -> list[Artifact]:
     """The documents (benefit summaries, ...) kept with a check's stored result: artifacts of
     kind "document" of the run that produced it, named in the result by their sha256."""
     record = session.exec(
-        select(EligibilityResultRecord).where(EligibilityResultRecord.check_id == check_id)
+        select(JobResult).where(JobResult.job_id == job_id)
     ).first()
     if record is None:
         return []

@@ -8,10 +8,10 @@ from dramatiq.brokers.redis import RedisBroker
 from workflows.dispatch import ACTOR, QUEUE
 
 
-def run_eligibility_check(check_id: str) -> None:
+def run_job(job_id: str) -> None:
     from workflows.runner import current_runner
 
-    current_runner().run_check(check_id)
+    current_runner().run_job(job_id)
 
 
 def declare(broker: RedisBroker) -> None:
@@ -20,4 +20,4 @@ def declare(broker: RedisBroker) -> None:
         return
     decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker,
                               max_retries=0, time_limit=30 * 60 * 1000)
-    decorate(run_eligibility_check)
+    decorate(run_job)

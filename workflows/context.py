@@ -16,7 +16,7 @@ from storage import codes, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.db import session_scope
-from storage.models import CarrierAccount, CheckStatus, utcnow
+from storage.models import CarrierAccount, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +87,12 @@ class DbCodeSource:
     as 'mfa_timeout').
     """
 
-    def __init__(self, engine: Engine, vault: Vault, *, check_id: str, run_id: str,
+    def __init__(self, engine: Engine, vault: Vault, *, job_id: str, run_id: str,
                  worker: str, recipient: str | None, ask_after: float,
                  on_event: Callable[[str], None], poll_seconds: float = 0.5) -> None:
         self.engine = engine
         self.vault = vault
-        self.check_id = check_id
+        self.job_id = job_id
         self.run_id = run_id
         self.worker = worker
         self.recipient = recipient
@@ -109,7 +109,7 @@ class DbCodeSource:
             while True:
                 with session_scope(self.engine) as session:
                     code = codes.take_code(session=session, vault=self.vault,
-                                          check_id=self.check_id, run_id=self.run_id,
+                                          job_id=self.job_id, run_id=self.run_id,
                                           recipient=self.recipient, since=since)
                 if code is not None:
                     self.on_event(f"mfa_code_received:{channel}")
@@ -120,14 +120,14 @@ class DbCodeSource:
                     return None
                 if not asked and waited >= self.ask_after:
                     asked = True
-                    self._set_status(CheckStatus.NEEDS_MFA_CODE)
+                    self._set_status(JobStatus.NEEDS_MFA_CODE)
                     self.on_event("needs_mfa_code")
                 self._idle.wait(self.poll_seconds)
         finally:
             if asked:
-                self._set_status(CheckStatus.RUNNING)
+                self._set_status(JobStatus.RUNNING)
 
-    def _set_status(self, status: CheckStatus) -> None:
+    def _set_status(self, status: JobStatus) -> None:
         with session_scope(self.engine) as session:
-            repo.set_check_status(session=session, check_id=self.check_id,
+            repo.set_job_status(session=session, job_id=self.job_id,
                                   worker=self.worker, status=status)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-QUEUE = "eligibility"
-ACTOR = "run_eligibility_check"
+QUEUE = "portal_jobs"
+ACTOR = "run_job"
 
 
-def send_check(check_id: str, *, delay_ms: int | None = None) -> None:
-    """Queue a check for a worker (the broker must have been set up with setup_broker)."""
+def send_job(job_id: str, *, delay_ms: int | None = None) -> None:
+    """Queue a job of any kind for a worker (the broker must have been set up with
+    setup_broker); the worker reads the kind from the job row."""
     import dramatiq
 
     broker = dramatiq.get_broker()
     actor = broker.get_actor(ACTOR)
-    actor.send_with_options(args=(check_id,), delay=delay_ms)
+    actor.send_with_options(args=(job_id,), delay=delay_ms)

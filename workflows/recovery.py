@@ -2,7 +2,7 @@
 
 A check running under a lapsed lease, or queued for longer than it should take a worker
 to pick it up (its message was lost), is sent again. Sending twice is harmless: only the
-worker that wins :func:`storage.repo.claim_check` runs it.
+worker that wins :func:`storage.repo.claim_job` runs it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from portals.settings import Settings
 from storage import repo
 from storage.db import session_scope
 from storage.models import utcnow
-from workflows.dispatch import send_check
+from workflows.dispatch import send_job
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +27,13 @@ def sweep(engine: Engine, settings: Settings) -> list[str]:
     now = utcnow()
     queued_before = now - dt.timedelta(seconds=settings.stale_queued_seconds)
     with session_scope(engine) as session:
-        stale = repo.stale_checks(session=session, queued_before=queued_before, now=now)
+        stale = repo.stale_jobs(session=session, queued_before=queued_before, now=now)
         ids = [check.id for check in stale]
-        for check_id in ids:
-            repo.touch_check(session=session, check_id=check_id)
-    for check_id in ids:
-        log.warning("check %s was left behind; sending it again", check_id)
-        send_check(check_id)
+        for job_id in ids:
+            repo.touch_job(session=session, job_id=job_id)
+    for job_id in ids:
+        log.warning("check %s was left behind; sending it again", job_id)
+        send_job(job_id)
     return ids
 
 

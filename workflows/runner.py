@@ -1,12 +1,16 @@
-"""Runs one eligibility check: the single place for status bookkeeping and its rules.
+"""Runs one portal job of any kind: the single place for status bookkeeping and its rules.
 
-* The check row is the source of truth: a run starts only after :func:`repo.claim_check`
-  won the lease, and a heartbeat renews it; a dead worker's check is claimed again once
-  its lease lapses (see :mod:`workflows.recovery`).
+* The job row is the source of truth: a run starts only after :func:`repo.claim_job` won
+  the lease, and a heartbeat renews it; a dead worker's job is claimed again once its
+  lease lapses (see :mod:`workflows.recovery`), at most ``max_crashes`` times: a job that
+  keeps killing its worker ends as failed for a person to look at.
 * One live login per portal account: a Redis lock per account around the bot call.
-* A result is stored only when it names the requested patient.
+* A result is stored only when it passes its kind's guard: the requested patient's, and
+  internally consistent (a claim's amounts balance).
 * Only ``retryable`` errors (portal unavailable) are retried, with backoff; a rejected
   login, a lock or an expired password flags the account for a person instead.
+* A kind whose repeat is not harmless (a submission) is never run again by itself after
+  its worker died mid-run: the outcome is unknown, a person decides.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import logging
 import os
 import socket
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -28,33 +34,33 @@ from sqlalchemy.engine import Engine
 
 from bots.base import BotContext, Credentials
 from bots.errors import AccountUnavailable, BotError
-from bots.parsing import verify_patient
 from bots.registry import registry
 from bots.runtime import run_bot
+from portals.jobs import JobKind, get_kind
 from portals.logging_setup import register_secret
-from portals.model import EligibilityRequest, EligibilityResult, NotFound
-from portals.settings import Settings
+from portals.model import NotFound
+from portals.settings import PortalNotConfigured, Settings
 from storage import repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
 from storage.db import create_schema, make_engine, session_scope
-from storage.models import CarrierAccount, CheckStatus, RunStatus, utcnow
+from storage.models import CarrierAccount, JobStatus, RunStatus, utcnow
 from workflows.broker import redis_url_for
 from workflows.context import DbArtifactSink, DbCodeSource, DbSessionStore
-from workflows.dispatch import send_check
+from workflows.dispatch import send_job
+from workflows.locks import account_lock
 
 log = logging.getLogger(__name__)
 
 BrowserFactory = Callable[[], AbstractContextManager[Browser]]
 
 
-def carrier_base_url(settings: Settings, carrier: str) -> str:
-    """The configured portal URL, or the local sandbox's for that carrier."""
-    if carrier in settings.carrier_urls:
-        return settings.carrier_urls[carrier]
-    from fixtures.sandbox.server import default_url
-
-    return default_url(carrier, settings.sandbox_host, settings.sandbox_port)
+@dataclass
+class _Outcome:
+    status: RunStatus
+    message: str | None = None
+    error: BotError | None = None
+    result: Any = None
 
 
 @dataclass
@@ -63,7 +69,7 @@ class _Thread:
     closer: AbstractContextManager[Browser] | None = None
 
 
-class CheckRunner:
+class JobRunner:
     def __init__(
         self,
         settings: Settings,
@@ -107,30 +113,42 @@ class CheckRunner:
 
     # -- the run -----------------------------------------------------------------------
 
-    def run_check(self, check_id: str) -> str | None:
-        """Run the check if this worker can claim it; returns the final check status."""
+    def run_job(self, job_id: str) -> str | None:
+        """Run the job if this worker can claim it; returns the job's status after."""
         worker = f"{self.worker_id}:{threading.get_ident()}"
         with session_scope(self.engine) as session:
-            if not repo.claim_check(session=session, check_id=check_id, worker=worker,
-                                    lease_seconds=self.settings.lease_seconds):
-                log.info("check %s not claimable (finished, held, or not due)", check_id)
+            if not repo.claim_job(session=session, job_id=job_id, worker=worker,
+                                  lease_seconds=self.settings.lease_seconds):
+                log.info("job %s not claimable (finished, held, or not due)", job_id)
                 return None
-            check = repo.get_check(session=session, check_id=check_id)
-            assert check is not None
-            repo.abandon_runs(session=session, check_id=check_id)
-            run = repo.start_run(session=session, check=check, worker=worker)
-            request = repo.check_request(check)
-        log.info("check %s attempt %s started as run %s", check_id, check.attempts, run.id)
-        with self._heartbeat(check_id, worker) as lease_lost:
-            status, message, error, result = self._attempt(check_id, run.id, request, worker)
-        return self._record(check_id, run.id, worker, request, status, message, error, result,
-                            lease_lost)
+            job = repo.get_job(session=session, job_id=job_id)
+            assert job is not None
+            repo.abandon_runs(session=session, job_id=job_id)
+            kind = get_kind(job.kind)
+            crashes = repo.crashed_runs(session=session, job_id=job_id)
+            if crashes >= self.settings.max_crashes or (crashes and not kind.repeat_harmless):
+                message = (f"worker crashed {crashes} times running this {kind.title}"
+                           if kind.repeat_harmless else
+                           f"the worker stopped during this {kind.title}; its outcome is "
+                           "unknown and a person must check the portal")
+                repo.release_job(session=session, job=job, status=JobStatus.FAILED,
+                                 message=message)
+                log.warning("job %s ended: %s", job_id, message)
+                return JobStatus.FAILED
+            run = repo.start_run(session=session, job=job, worker=worker)
+            request = repo.job_request(job)
+        log.info("%s job %s attempt %s started as run %s", kind.name, job_id, job.attempts,
+                 run.id)
+        with self._heartbeat(job_id, worker) as lease_lost:
+            outcome = self._attempt(job_id, run.id, kind, request, worker)
+        return self._record(job_id, run.id, worker, outcome, lease_lost)
 
-    def _attempt(
-        self, check_id: str, run_id: str, request: EligibilityRequest, worker: str
-    ) -> tuple[RunStatus, str | None, BotError | None, EligibilityResult | None]:
+    def _attempt(self, job_id: str, run_id: str, kind: JobKind, request: Any,
+                 worker: str) -> _Outcome:
         try:
             bot = registry.get(request.carrier)()
+            if not bot.serves(kind.capability):
+                raise BotError(f"{bot.display_name} does not serve {kind.capability.value}")
             with session_scope(self.engine) as session:
                 account = repo.usable_account(session=session, carrier=request.carrier)
                 if account is None:
@@ -138,20 +156,20 @@ class CheckRunner:
                         f"no usable {request.carrier} portal account (none stored, or every "
                         "one is flagged for a person)"
                     )
-                check = repo.get_check(session=session, check_id=check_id)
-                assert check is not None
-                check.account_id = account.id
-                session.add(check)
+                job = repo.get_job(session=session, job_id=job_id)
+                assert job is not None
+                job.account_id = account.id
+                session.add(job)
                 credentials = self._credentials(account)
                 account_id = account.id
             assert account_id is not None
             ctx = BotContext(
                 credentials=credentials,
-                base_url=carrier_base_url(self.settings, request.carrier),
+                base_url="",
                 sessions=DbSessionStore(self.engine, self.vault, account_id),
                 artifacts=DbArtifactSink(self.engine, self.store, run_id),
                 codes=DbCodeSource(
-                    self.engine, self.vault, check_id=check_id, run_id=run_id, worker=worker,
+                    self.engine, self.vault, job_id=job_id, run_id=run_id, worker=worker,
                     recipient=credentials.mfa_recipient,
                     ask_after=self.settings.mfa_inbox_wait_seconds,
                     on_event=lambda event: self._event(run_id, event)),
@@ -159,73 +177,78 @@ class CheckRunner:
                 mfa_wait_seconds=self.settings.mfa_wait_seconds,
                 on_event=lambda event: self._event(run_id, event),
             )
-            with self._account_lock(account_id):
-                outcome = run_bot(self.browser(), bot, ctx, request)
-            if isinstance(outcome, NotFound):
-                return RunStatus.NOT_FOUND, outcome.message, None, None
-            verify_patient(outcome.member, request)  # the last guard before storing
-            return RunStatus.SUCCEEDED, None, None, outcome
+            try:
+                base_url = self.settings.portal_url(request.carrier)
+            except PortalNotConfigured as exc:
+                raise AccountUnavailable(str(exc)) from None
+            ctx.base_url = base_url
+            handler = getattr(bot, kind.bot_method)
+            with account_lock(self.redis, account_id,
+                              lease_seconds=self.settings.lease_seconds) as held:
+                result = run_bot(self.browser(), ctx,
+                                 lambda page: handler(page, ctx, request))
+            if held.lost.is_set():
+                raise BotError("the portal account's lock was lost during the run; its "
+                               "result is not trusted")
+            if isinstance(result, NotFound):
+                return _Outcome(RunStatus.NOT_FOUND, result.message)
+            kind.guard(request, result)  # the last guard before storing
+            return _Outcome(RunStatus.SUCCEEDED, result=result)
         except BotError as exc:
             if exc.account_flag:
                 with session_scope(self.engine) as session:
-                    check = repo.get_check(session=session, check_id=check_id)
-                    if check and check.account_id:
-                        repo.flag_account(session=session, account_id=check.account_id,
+                    job = repo.get_job(session=session, job_id=job_id)
+                    if job and job.account_id:
+                        repo.flag_account(session=session, account_id=job.account_id,
                                           reason=exc.account_flag)
-            return RunStatus.FAILED, exc.message, exc, None
+            return _Outcome(RunStatus.FAILED, exc.message, error=exc)
         except Exception as exc:  # a bug, not a portal state: keep the run, don't retry
-            log.exception("check %s failed unexpectedly", check_id)
+            # type and place only: an exception's text can carry patient data
+            log.error("job %s failed unexpectedly: %s at %s", job_id, type(exc).__name__,
+                      _where(exc))
             err = BotError(f"internal error: {type(exc).__name__}")
-            return RunStatus.FAILED, err.message, err, None
+            return _Outcome(RunStatus.FAILED, err.message, error=err)
 
-    def _record(
-        self,
-        check_id: str,
-        run_id: str,
-        worker: str,
-        request: EligibilityRequest,
-        status: RunStatus,
-        message: str | None,
-        error: BotError | None,
-        result: EligibilityResult | None,
-        lease_lost: threading.Event,
-    ) -> str:
+    def _record(self, job_id: str, run_id: str, worker: str, outcome: _Outcome,
+                lease_lost: threading.Event) -> str:
+        error = outcome.error
         with session_scope(self.engine) as session:
-            check = repo.get_check(session=session, check_id=check_id)
+            job = repo.get_job(session=session, job_id=job_id)
             run = repo.get_run(session=session, run_id=run_id)
-            assert check is not None and run is not None
-            if lease_lost.is_set() or check.lease_owner != worker:
+            assert job is not None and run is not None
+            if lease_lost.is_set() or job.lease_owner != worker:
                 repo.finish_run(session=session, run=run, status=RunStatus.ABANDONED,
                                 error_type="lease_lost",
-                                error_message="another worker took the check over")
-                return check.status
+                                error_message="another worker took the job over")
+                return job.status
             if error is None:
-                repo.finish_run(session=session, run=run, status=status)
-                if result is not None:
-                    repo.save_result(session=session, check=check, run=run, result=result)
-                final = CheckStatus.SUCCEEDED if status is RunStatus.SUCCEEDED \
-                    else CheckStatus.NOT_FOUND
-                repo.release_check(session=session, check=check, status=final, message=message)
+                repo.finish_run(session=session, run=run, status=outcome.status)
+                if outcome.result is not None:
+                    repo.save_result(session=session, job=job, run=run, result=outcome.result)
+                final = JobStatus.SUCCEEDED if outcome.status is RunStatus.SUCCEEDED \
+                    else JobStatus.NOT_FOUND
+                repo.release_job(session=session, job=job, status=final,
+                                 message=outcome.message)
                 return final
             repo.finish_run(session=session, run=run, status=RunStatus.FAILED,
-                            error_type=error.code, error_message=message)
-            if error.retryable and check.attempts < self.settings.max_attempts:
-                delay = self.settings.retry_backoff_seconds * 2 ** (check.attempts - 1)
+                            error_type=error.code, error_message=outcome.message)
+            if error.retryable and job.attempts < self.settings.max_attempts:
+                delay = self.settings.retry_backoff_seconds * 2 ** (job.attempts - 1)
                 asked = getattr(error, "retry_after", None)
                 if asked:  # the portal said when to come back (Retry-After)
                     delay = max(delay, float(asked))
                 retry_at = utcnow() + dt.timedelta(seconds=delay)
-                repo.release_check(session=session, check=check, status=CheckStatus.QUEUED,
-                                   message=f"retrying: {message}", retry_at=retry_at)
+                repo.release_job(session=session, job=job, status=JobStatus.QUEUED,
+                                 message=f"retrying: {outcome.message}", retry_at=retry_at)
                 retry_delay_ms: int | None = int(delay * 1000)
             else:
-                repo.release_check(session=session, check=check, status=CheckStatus.FAILED,
-                                   message=message)
+                repo.release_job(session=session, job=job, status=JobStatus.FAILED,
+                                 message=outcome.message)
                 retry_delay_ms = None
         if retry_delay_ms is not None:
-            send_check(check_id, delay_ms=retry_delay_ms)
-            return CheckStatus.QUEUED
-        return CheckStatus.FAILED
+            send_job(job_id, delay_ms=retry_delay_ms)
+            return JobStatus.QUEUED
+        return JobStatus.FAILED
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -250,54 +273,19 @@ class CheckRunner:
             repo.add_run_event(session=session, run_id=run_id, event=event)
 
     @contextmanager
-    def _account_lock(self, account_id: int) -> Iterator[None]:
-        """At most one live login per portal account, across every worker.
-
-        The lock lives two leases and is renewed while held, so the lock of a worker that
-        died lapses about when its check's lease does; the next worker waits for it.
-        """
-        lease = self.settings.lease_seconds
-        lock = self.redis.lock(f"portals:account:{account_id}", timeout=lease * 2,
-                               blocking_timeout=lease * 3)
-        if not lock.acquire():
-            from bots.errors import PortalUnavailable
-
-            raise PortalUnavailable("the portal account is busy with another run")
-        stop = threading.Event()
-
-        def keep() -> None:
-            while not stop.wait(lease / 3):
-                try:
-                    lock.reacquire()
-                except redis.exceptions.LockError:
-                    return
-
-        keeper = threading.Thread(target=keep, name=f"account-lock-{account_id}", daemon=True)
-        keeper.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            keeper.join()
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                log.warning("account lock %s expired before release", account_id)
-
-    @contextmanager
-    def _heartbeat(self, check_id: str, worker: str) -> Iterator[threading.Event]:
+    def _heartbeat(self, job_id: str, worker: str) -> Iterator[threading.Event]:
         stop = threading.Event()
         lost = threading.Event()
 
         def beat() -> None:
             while not stop.wait(self.settings.lease_seconds / 3):
                 with session_scope(self.engine) as session:
-                    if not repo.renew_lease(session=session, check_id=check_id, worker=worker,
+                    if not repo.renew_lease(session=session, job_id=job_id, worker=worker,
                                             lease_seconds=self.settings.lease_seconds):
                         lost.set()
                         return
 
-        thread = threading.Thread(target=beat, name=f"lease-{check_id[:8]}", daemon=True)
+        thread = threading.Thread(target=beat, name=f"lease-{job_id[:8]}", daemon=True)
         thread.start()
         try:
             yield lost
@@ -306,16 +294,25 @@ class CheckRunner:
             thread.join()
 
 
-_runner: CheckRunner | None = None
+def _where(exc: BaseException) -> str:
+    """The innermost frame of ``exc`` as file:line (function), without its message."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno} ({last.name})"
+
+
+_runner: JobRunner | None = None
 _runner_lock = threading.Lock()
 
 
-def current_runner() -> CheckRunner:
+def current_runner() -> JobRunner:
     """The worker process's runner, built from settings on first use."""
     global _runner
     with _runner_lock:
         if _runner is None:
             from portals.settings import get_settings
 
-            _runner = CheckRunner(get_settings())
+            _runner = JobRunner(get_settings())
         return _runner

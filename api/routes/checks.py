@@ -23,7 +23,7 @@ from api.services import (
 )
 from api.views import check_public, check_summary
 from storage import repo
-from storage.models import CheckStatus, EligibilityCheck
+from storage.models import Job, JobStatus
 
 router = APIRouter(prefix="/eligibility-checks", tags=["eligibility checks"])
 
@@ -35,7 +35,7 @@ IdempotencyKey = Annotated[
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=CheckAccepted)
-def create_check(
+def create_job(
     body: CheckCreate, session: SessionDep, response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CheckAccepted:
@@ -57,32 +57,32 @@ def list_checks(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    status_: Annotated[CheckStatus | None, Query(alias="status")] = None,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
 ) -> CheckList:
     """Most recent first."""
-    query = select(EligibilityCheck).order_by(col(EligibilityCheck.created_at).desc(),
-                                              col(EligibilityCheck.id))
+    query = select(Job).order_by(col(Job.created_at).desc(),
+                                              col(Job.id))
     if status_ is not None:
-        query = query.where(EligibilityCheck.status == status_)
+        query = query.where(Job.status == status_)
     checks = session.exec(query.offset(offset).limit(limit)).all()
     items: list[CheckSummary] = [check_summary(check) for check in checks]
     return CheckList(items=items, limit=limit, offset=offset)
 
 
-@router.get("/{check_id}", response_model=CheckPublic)
-def get_check(check_id: str, session: SessionDep) -> CheckPublic:
-    check = repo.get_check(session=session, check_id=check_id)
+@router.get("/{job_id}", response_model=CheckPublic)
+def get_job(job_id: str, session: SessionDep) -> CheckPublic:
+    check = repo.get_job(session=session, job_id=job_id)
     if check is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check")
     return check_public(session=session, check=check)
 
 
-@router.get("/{check_id}/documents/{document_id}", response_class=Response,
+@router.get("/{job_id}/documents/{document_id}", response_class=Response,
             responses={200: {"description": "The document's bytes (e.g. a PDF)."}})
-def download_document(check_id: str, document_id: str, session: SessionDep,
+def download_document(job_id: str, document_id: str, session: SessionDep,
                       store: StoreDep, actor: ApiActor) -> Response:
     """A document kept with the check's result (a benefit summary PDF). Audited."""
-    document = next((a for a in repo.result_documents(session=session, check_id=check_id)
+    document = next((a for a in repo.result_documents(session=session, job_id=job_id)
                      if a.id == document_id), None)
     if document is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such document for this check")
@@ -102,26 +102,26 @@ class CodeEntry(BaseModel):
     code: str = Field(pattern=r"^\d{4,10}$", description="The digits only.")
 
 
-@router.post("/{check_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED)
-def mfa_code(check_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
+@router.post("/{job_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED)
+def mfa_code(job_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
              settings: SettingsDep, actor: ApiActor) -> dict[str, str]:
     """Hand a waiting run the code it asked for (only while the check needs one: 409)."""
     try:
-        enter_code(session=session, vault=vault, check_id=check_id, code=entry.code,
+        enter_code(session=session, vault=vault, job_id=job_id, code=entry.code,
                    actor=actor, ttl_seconds=settings.code_ttl_seconds)
     except NotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check") from None
     except StateConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return {"id": check_id, "status": "code_received"}
+    return {"id": job_id, "status": "code_received"}
 
 
-@router.post("/{check_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+@router.post("/{job_id}/retry", status_code=status.HTTP_202_ACCEPTED,
              response_model=CheckAccepted)
-def retry(check_id: str, session: SessionDep, actor: ApiActor) -> CheckAccepted:
+def retry(job_id: str, session: SessionDep, actor: ApiActor) -> CheckAccepted:
     """Send a failed check back to the queue after staff reviewed it (409 otherwise)."""
     try:
-        check = retry_check(session=session, check_id=check_id, actor=actor)
+        check = retry_check(session=session, job_id=job_id, actor=actor)
     except NotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such eligibility check") from None
     except StateConflict as exc:

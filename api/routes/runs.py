@@ -22,12 +22,12 @@ router = APIRouter(prefix="/runs", tags=["runs"])
 def list_runs(
     session: SessionDep,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    check_id: Annotated[str | None, Query(max_length=32)] = None,
+    job_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RunPublic]:
     """Most recent first; ``?status=failed`` lists what needs review."""
     runs = repo.list_runs(session=session, status=status_.value if status_ else None,
-                          check_id=check_id, limit=limit)
+                          job_id=job_id, limit=limit)
     return runs_public(session=session, runs=runs)
 
 

@@ -23,7 +23,7 @@ from api.ui import FORM_FIELDS, flash, parse_check_form, redirect, render, safe_
 from api.views import check_public, ui_artifact_url
 from bots.registry import UnknownCarrier, registry
 from storage import repo
-from storage.models import CheckStatus
+from storage.models import JobStatus
 
 router = APIRouter(tags=["ui"])
 
@@ -39,7 +39,7 @@ def _index(
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
-        "checks": repo.list_checks(session=session, limit=RECENT),
+        "checks": repo.list_jobs(session=session, limit=RECENT),
     }, status_code=status_code, user=user)
 
 
@@ -84,15 +84,15 @@ def submit(
     return redirect(f"/checks/{submitted.check.id}")
 
 
-def _check_context(session: Session, check_id: str) -> dict[str, Any] | None:
-    check = repo.get_check(session=session, check_id=check_id)
+def _check_context(session: Session, job_id: str) -> dict[str, Any] | None:
+    check = repo.get_job(session=session, job_id=job_id)
     if check is None:
         return None
     public = check_public(session=session, check=check, url=ui_artifact_url)
     failed_runs = [run for run in public.runs if run.status == "failed"]
     return {
         "check": public,
-        "finished": CheckStatus(check.status).finished,
+        "finished": JobStatus(check.status).finished,
         "view": present(public.result, public.service_codes) if public.result else None,
         "failed_run": failed_runs[-1] if failed_runs else None,
         "carrier_name": _display_name(check.carrier),
@@ -106,21 +106,21 @@ def _display_name(carrier: str) -> str:
         return carrier
 
 
-@router.get("/checks/{check_id}", response_class=HTMLResponse)
-def check_page(check_id: str, request: Request, session: SessionDep, templates: TemplatesDep,
+@router.get("/checks/{job_id}", response_class=HTMLResponse)
+def check_page(job_id: str, request: Request, session: SessionDep, templates: TemplatesDep,
                user: StaffUser) -> Response:
-    context = _check_context(session, check_id)
+    context = _check_context(session, job_id)
     if context is None:
         return render(request, templates, "error.html",
                       {"message": "No such eligibility check."}, status_code=404, user=user)
     return render(request, templates, "check.html", context, user=user)
 
 
-@router.get("/checks/{check_id}/fragment", response_class=HTMLResponse)
-def check_fragment(check_id: str, request: Request, session: SessionDep,
+@router.get("/checks/{job_id}/fragment", response_class=HTMLResponse)
+def check_fragment(job_id: str, request: Request, session: SessionDep,
                    templates: TemplatesDep, user: StaffUser) -> Response:
     """The live part of the check page; the page's script swaps it in every second."""
-    context = _check_context(session, check_id)
+    context = _check_context(session, job_id)
     if context is None:
         return HTMLResponse("No such eligibility check.", status_code=404)
     response = render(request, templates, "_check_live.html", context, user=user)
@@ -128,9 +128,9 @@ def check_fragment(check_id: str, request: Request, session: SessionDep,
     return response
 
 
-@router.post("/checks/{check_id}/mfa-code")
+@router.post("/checks/{job_id}/mfa-code")
 def mfa_code(
-    check_id: str, request: Request, session: SessionDep, user: StaffUser, vault: VaultDep,
+    job_id: str, request: Request, session: SessionDep, user: StaffUser, vault: VaultDep,
     settings: SettingsDep, csrf: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
 ) -> Response:
@@ -139,25 +139,25 @@ def mfa_code(
     digits = code.strip().replace(" ", "")
     if not (digits.isdigit() and 4 <= len(digits) <= 10):
         flash(request, "Enter the digits of the code only.")
-        return redirect(f"/checks/{check_id}")
+        return redirect(f"/checks/{job_id}")
     try:
-        enter_code(session=session, vault=vault, check_id=check_id, code=digits, actor=user,
+        enter_code(session=session, vault=vault, job_id=job_id, code=digits, actor=user,
                    ttl_seconds=settings.code_ttl_seconds)
         flash(request, "The code was handed to the bot.")
     except (NotFoundError, StateConflict) as exc:
         flash(request, f"Code not used: {exc}.")
-    return redirect(f"/checks/{check_id}")
+    return redirect(f"/checks/{job_id}")
 
 
-@router.post("/checks/{check_id}/retry")
+@router.post("/checks/{job_id}/retry")
 def retry(
-    check_id: str, request: Request, session: SessionDep, user: StaffUser,
+    job_id: str, request: Request, session: SessionDep, user: StaffUser,
     csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
 ) -> Response:
     verify_csrf(request, csrf)
     try:
-        retry_check(session=session, check_id=check_id, actor=user)
+        retry_check(session=session, job_id=job_id, actor=user)
         flash(request, "The check was sent back to the queue.")
     except (NotFoundError, StateConflict) as exc:
         flash(request, f"Not retried: {exc}.")
-    return redirect(safe_next(next, f"/checks/{check_id}"))
+    return redirect(safe_next(next, f"/checks/{job_id}"))

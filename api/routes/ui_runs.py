@@ -29,8 +29,8 @@ def failed_runs(request: Request, session: SessionDep, templates: TemplatesDep,
                        url=ui_artifact_url)
     checks = {}
     for run in runs:
-        if run.check_id not in checks:
-            checks[run.check_id] = repo.get_check(session=session, check_id=run.check_id)
+        if run.job_id not in checks:
+            checks[run.job_id] = repo.get_job(session=session, job_id=run.job_id)
     return render(request, templates, "runs_failed.html", {"runs": runs, "checks": checks},
                   user=user)
 

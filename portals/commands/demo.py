@@ -9,6 +9,7 @@ Ctrl-C stops everything it started.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -135,6 +136,10 @@ def demo(port: int, data_dir: Path, sample: bool) -> None:
     configure_logging()
     settings = prepare_environment(data_dir.resolve())
     sandbox = serve_all_in_background(settings.sandbox_host, settings.sandbox_port)
+    # the demo (only the demo) points every carrier without a configured URL at its sandbox
+    urls = {**sandbox.urls, **settings.carrier_urls}
+    os.environ["PORTALS_CARRIER_URLS"] = json.dumps(urls)  # the worker inherits it
+    settings = settings.model_copy(update={"carrier_urls": urls})
     username, password = seed(settings, sandbox.urls)
     worker = subprocess.Popen(  # the worker inherits the embedded defaults through env
         [sys.executable, "-m", "portals.cli", "worker", "--processes", "1", "--threads", "2"]
@@ -176,7 +181,7 @@ def _queue_samples(settings: Settings, carriers: list[str]) -> None:
     from storage import repo
     from storage.db import make_engine, session_scope
     from workflows.broker import setup_broker
-    from workflows.dispatch import send_check
+    from workflows.dispatch import send_job
 
     setup_broker(settings)
     engine = make_engine(settings.resolved_database_url)
@@ -188,6 +193,6 @@ def _queue_samples(settings: Settings, carriers: list[str]) -> None:
             "date_of_birth": first["date_of_birth"],
         })
         with session_scope(engine) as session:
-            check = repo.create_check(session=session, request=request, origin="demo")
-        send_check(check.id)
+            check = repo.create_job(session=session, request=request, origin="demo")
+        send_job(check.id)
     engine.dispose()

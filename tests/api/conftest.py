@@ -19,7 +19,7 @@ from sqlmodel import Session, func, select
 
 from api.app import create_app
 from portals.settings import Settings
-from storage.models import EligibilityCheck
+from storage.models import Job
 from workflows.dispatch import QUEUE
 
 REDIS_SERVER = os.environ.get("PORTALS_TEST_API_REDIS_SERVER", "redis://127.0.0.1:6379")
@@ -140,4 +140,4 @@ def queue(redis_url: str) -> Iterator[QueueProbe]:
 
 def count_checks(engine: Engine) -> int:
     with Session(engine) as session:
-        return int(session.exec(select(func.count()).select_from(EligibilityCheck)).one())
+        return int(session.exec(select(func.count()).select_from(Job)).one())

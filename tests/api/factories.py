@@ -31,7 +31,7 @@ from portals.model import (
 from storage import repo
 from storage.artifacts import ArtifactStore
 from storage.db import session_scope
-from storage.models import CheckStatus, RunStatus
+from storage.models import JobStatus, RunStatus
 
 MEMBER_ID = "MER100200"
 DOB = dt.date(1980, 4, 2)
@@ -129,7 +129,7 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
 
 @dataclass(frozen=True)
 class FailedRun:
-    check_id: str
+    job_id: str
     run_id: str
     screenshot_id: str
     html_id: str
@@ -139,14 +139,14 @@ class FailedRun:
 
 def make_check(engine: Engine, **changes: Any) -> str:
     with session_scope(engine) as session:
-        return repo.create_check(session=session, request=request_of(**changes)).id
+        return repo.create_job(session=session, request=request_of(**changes)).id
 
 
 def make_failed_run(engine: Engine, store: ArtifactStore, **changes: Any) -> FailedRun:
     """A check that failed with a screenshot, the page HTML and a trace kept."""
-    check_id = make_check(engine, **changes)
+    job_id = make_check(engine, **changes)
     with session_scope(engine) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker="w1",
+        assert repo.claim_job(session=session, job_id=job_id, worker="w1",
                                 lease_seconds=60)
     png = png_bytes()
     files = {
@@ -157,9 +157,9 @@ def make_failed_run(engine: Engine, store: ArtifactStore, **changes: Any) -> Fai
     }
     ids: dict[str, str] = {}
     with session_scope(engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        run = repo.start_run(session=session, check=check, worker="w1")
+        run = repo.start_run(session=session, job=check, worker="w1")
         for kind, (filename, content_type, data) in files.items():
             path, sha = store.write(run.id, filename, data)
             ids[kind] = repo.add_artifact(session=session, run_id=run.id, kind=kind,
@@ -168,25 +168,25 @@ def make_failed_run(engine: Engine, store: ArtifactStore, **changes: Any) -> Fai
         repo.finish_run(session=session, run=run, status=RunStatus.FAILED,
                         error_type="layout_changed",
                         error_message="the eligibility table was not found")
-        repo.release_check(session=session, check=check, status=CheckStatus.FAILED,
+        repo.release_job(session=session, job=check, status=JobStatus.FAILED,
                            message="the eligibility table was not found")
         run_id = run.id
-    return FailedRun(check_id, run_id, ids["screenshot"], ids["html"], ids["trace"], png)
+    return FailedRun(job_id, run_id, ids["screenshot"], ids["html"], ids["trace"], png)
 
 
-def succeed(engine: Engine, check_id: str, result: EligibilityResult | None = None,
+def succeed(engine: Engine, job_id: str, result: EligibilityResult | None = None,
             claim: bool = True) -> EligibilityResult:
     """What a worker does: claim, run, store the result, finish."""
     result = result or rich_result()
     if claim:
         with session_scope(engine) as session:
-            assert repo.claim_check(session=session, check_id=check_id, worker="w1",
+            assert repo.claim_job(session=session, job_id=job_id, worker="w1",
                                     lease_seconds=60)
     with session_scope(engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        run = repo.start_run(session=session, check=check, worker="w1")
-        repo.save_result(session=session, check=check, run=run, result=result)
+        run = repo.start_run(session=session, job=check, worker="w1")
+        repo.save_result(session=session, job=check, run=run, result=result)
         repo.finish_run(session=session, run=run, status=RunStatus.SUCCEEDED)
-        repo.release_check(session=session, check=check, status=CheckStatus.SUCCEEDED)
+        repo.release_job(session=session, job=check, status=JobStatus.SUCCEEDED)
     return result

@@ -140,7 +140,7 @@ def test_a_good_request_is_stored_then_enqueued(
     assert body["status"] == "queued"
     assert response.headers["location"] == f"{URL}/{body['id']}"
     with session_scope(db) as session:
-        check = repo.get_check(session=session, check_id=body["id"])
+        check = repo.get_job(session=session, job_id=body["id"])
         assert check is not None
         assert (check.carrier, check.member_id, check.last_name) == ("meridian", "MER100200",
                                                                      "Rivera")

@@ -21,16 +21,16 @@ def test_a_check_with_its_result_reads_back_equal(
     client: TestClient, auth: dict[str, str], db: Engine
 ) -> None:
     # given a check a worker ran to success, through storage.repo
-    check_id = make_check(db)
-    stored = succeed(db, check_id, rich_result())
+    job_id = make_check(db)
+    stored = succeed(db, job_id, rich_result())
 
     # when
-    response = client.get(f"{URL}/{check_id}", headers=auth)
+    response = client.get(f"{URL}/{job_id}", headers=auth)
 
     # then
     assert response.status_code == 200
     body = response.json()
-    assert body["id"] == check_id
+    assert body["id"] == job_id
     assert body["status"] == "succeeded"
     assert (body["carrier"], body["member_id"]) == ("meridian", "MER100200")
     assert body["finished_at"] is not None and body["created_at"].endswith("Z")
@@ -46,8 +46,8 @@ def test_a_check_with_its_result_reads_back_equal(
 def test_a_queued_check_has_no_result_and_no_runs(
     client: TestClient, auth: dict[str, str], db: Engine
 ) -> None:
-    check_id = make_check(db)
-    body = client.get(f"{URL}/{check_id}", headers=auth).json()
+    job_id = make_check(db)
+    body = client.get(f"{URL}/{job_id}", headers=auth).json()
     assert body["status"] == "queued"
     assert body["result"] is None and body["runs"] == [] and body["finished_at"] is None
 
@@ -61,7 +61,7 @@ def test_a_failed_check_lists_its_runs_artifacts(
     app: FastAPI, client: TestClient, auth: dict[str, str], db: Engine
 ) -> None:
     failed = make_failed_run(db, app.state.store)
-    body = client.get(f"{URL}/{failed.check_id}", headers=auth).json()
+    body = client.get(f"{URL}/{failed.job_id}", headers=auth).json()
     assert body["status"] == "failed"
     (run,) = body["runs"]
     assert run["error_type"] == "layout_changed"
@@ -105,20 +105,20 @@ def test_retry_sends_a_failed_check_back_to_the_queue(
 ) -> None:
     failed = make_failed_run(db, app.state.store)
 
-    response = client.post(f"{URL}/{failed.check_id}/retry", headers=auth)
+    response = client.post(f"{URL}/{failed.job_id}/retry", headers=auth)
 
     assert response.status_code == 202
-    assert response.json() == {"id": failed.check_id, "status": "queued"}
+    assert response.json() == {"id": failed.job_id, "status": "queued"}
     with session_scope(db) as session:
-        check = repo.get_check(session=session, check_id=failed.check_id)
+        check = repo.get_job(session=session, job_id=failed.job_id)
         assert check is not None
         assert check.status == "queued" and check.finished_at is None and check.message is None
         actions = [(e.actor, e.action, e.target_id) for e in repo.list_audit(session=session)]
-    assert ("api", "check.retry", failed.check_id) in actions
-    assert queue.check_ids() == [failed.check_id]
+    assert ("api", "check.retry", failed.job_id) in actions
+    assert queue.check_ids() == [failed.job_id]
     # and the worker can claim it again
     with session_scope(db) as session:
-        assert repo.claim_check(session=session, check_id=failed.check_id, worker="w2",
+        assert repo.claim_job(session=session, job_id=failed.job_id, worker="w2",
                                 lease_seconds=60)
 
 
@@ -128,8 +128,8 @@ def test_retry_refuses_a_check_that_is_not_failed(
     queued = make_check(db)
     done = make_check(db)
     succeed(db, done)
-    for check_id in (queued, done):
-        response = client.post(f"{URL}/{check_id}/retry", headers=auth)
+    for job_id in (queued, done):
+        response = client.post(f"{URL}/{job_id}/retry", headers=auth)
         assert response.status_code == 409
     assert client.post(f"{URL}/{'f' * 32}/retry", headers=auth).status_code == 404
     assert queue.check_ids() == []

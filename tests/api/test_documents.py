@@ -13,38 +13,38 @@ from sqlmodel import select
 from portals.model import Document
 from storage import repo
 from storage.db import session_scope
-from storage.models import AuditEvent, CheckStatus, RunStatus
+from storage.models import AuditEvent, JobStatus, RunStatus
 from tests.api.factories import make_check, rich_result
 
 PDF = b"%PDF-1.4\n% a sandbox benefit summary\n%%EOF\n"
 
 
 def _succeed_with_pdf(app: FastAPI, db: Engine) -> tuple[str, str]:
-    check_id = make_check(db)
+    job_id = make_check(db)
     digest = hashlib.sha256(PDF).hexdigest()
     result = rich_result().model_copy(update={"documents": [Document(
         kind="benefit_summary", filename="summary.pdf", content_type="application/pdf",
         sha256=digest, size=len(PDF))]})
     with session_scope(db) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker="w", lease_seconds=60)
-        check = repo.get_check(session=session, check_id=check_id)
+        assert repo.claim_job(session=session, job_id=job_id, worker="w", lease_seconds=60)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        run = repo.start_run(session=session, check=check, worker="w")
+        run = repo.start_run(session=session, job=check, worker="w")
         path, sha = app.state.store.write(run.id, "summary.pdf", PDF)
         doc = repo.add_artifact(session=session, run_id=run.id, kind="document",
                                 filename="summary.pdf", content_type="application/pdf",
                                 size=len(PDF), sha256=sha, path=path)
-        repo.save_result(session=session, check=check, run=run, result=result)
+        repo.save_result(session=session, job=check, run=run, result=result)
         repo.finish_run(session=session, run=run, status=RunStatus.SUCCEEDED)
-        repo.release_check(session=session, check=check, status=CheckStatus.SUCCEEDED)
-        return check_id, doc.id
+        repo.release_job(session=session, job=check, status=JobStatus.SUCCEEDED)
+        return job_id, doc.id
 
 
 def test_a_results_pdf_is_listed_and_downloadable(
     app: FastAPI, client: TestClient, db: Engine, auth: dict[str, str]
 ) -> None:
-    check_id, doc_id = _succeed_with_pdf(app, db)
-    body = client.get(f"/v1/eligibility-checks/{check_id}", headers=auth).json()
+    job_id, doc_id = _succeed_with_pdf(app, db)
+    body = client.get(f"/v1/eligibility-checks/{job_id}", headers=auth).json()
     (link,) = body["documents"]
     assert link["kind"] == "document" and link["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert body["result"]["documents"][0]["sha256"] == link["sha256"]

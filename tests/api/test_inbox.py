@@ -22,7 +22,7 @@ from portals.settings import Settings
 from storage import repo
 from storage.crypto import Vault
 from storage.db import session_scope
-from storage.models import AuditEvent, CheckStatus, EligibilityCheck, OneTimeCode
+from storage.models import AuditEvent, Job, JobStatus, OneTimeCode
 from workflows.context import DbCodeSource
 
 BOTH_DATABASES = True
@@ -93,11 +93,11 @@ def test_malformed_messages_get_422(client: TestClient, db: Engine,
     assert _codes(db) == []
 
 
-def _waiting_check(db: Engine, vault: Vault, status: CheckStatus) -> str:
+def _waiting_check(db: Engine, vault: Vault, status: JobStatus) -> str:
     request = EligibilityRequest(carrier="meridian", member_id="MRD900000100",
                                  date_of_birth=dt.date(1980, 1, 2), last_name="Testwell")
     with session_scope(db) as session:
-        check = repo.create_check(session=session, request=request)
+        check = repo.create_job(session=session, request=request)
         check.status = status
         check.lease_owner = "w1"
         return check.id
@@ -108,8 +108,8 @@ def test_staff_enter_a_code_only_for_a_waiting_check(
 ) -> None:
     assert api_settings.secret_key is not None
     vault = Vault(api_settings.secret_key)
-    running = _waiting_check(db, vault, CheckStatus.RUNNING)
-    waiting = _waiting_check(db, vault, CheckStatus.NEEDS_MFA_CODE)
+    running = _waiting_check(db, vault, JobStatus.RUNNING)
+    waiting = _waiting_check(db, vault, JobStatus.NEEDS_MFA_CODE)
     url = "/v1/eligibility-checks/{}/mfa-code"
     assert client.post(url.format(waiting), json={"code": "123456"}).status_code == 401
     assert client.post(url.format(running), json={"code": "123456"},
@@ -119,24 +119,24 @@ def test_staff_enter_a_code_only_for_a_waiting_check(
     assert client.post(url.format(waiting), json={"code": "123456"},
                        headers=auth).status_code == 202
     (row,) = _codes(db)
-    assert row.check_id == waiting and row.source == "staff"
+    assert row.job_id == waiting and row.source == "staff"
     with session_scope(db) as session:
         actions = [e.action for e in session.exec(select(AuditEvent)).all()]
     assert "mfa.code_entered" in actions
 
 
-def _source(db: Engine, vault: Vault, check_id: str, **kw: Any) -> DbCodeSource:
+def _source(db: Engine, vault: Vault, job_id: str, **kw: Any) -> DbCodeSource:
     events: list[str] = []
-    source = DbCodeSource(db, vault, check_id=check_id, run_id="r1", worker="w1",
+    source = DbCodeSource(db, vault, job_id=job_id, run_id="r1", worker="w1",
                           recipient=kw.pop("recipient", PHONE), ask_after=kw.pop("ask", 0.6),
                           on_event=events.append, poll_seconds=0.05)
     source.events = events  # type: ignore[attr-defined]
     return source
 
 
-def _status(db: Engine, check_id: str) -> str:
+def _status(db: Engine, job_id: str) -> str:
     with session_scope(db) as session:
-        check = session.get(EligibilityCheck, check_id)
+        check = session.get(Job, job_id)
         assert check is not None
         return check.status
 
@@ -146,8 +146,8 @@ def test_a_gateway_code_reaches_the_waiting_run_once(
 ) -> None:
     assert api_settings.secret_key is not None
     vault = Vault(api_settings.secret_key)
-    check_id = _waiting_check(db, vault, CheckStatus.RUNNING)
-    source = _source(db, vault, check_id)
+    job_id = _waiting_check(db, vault, JobStatus.RUNNING)
+    source = _source(db, vault, job_id)
     got: list[str | None] = []
     waiter = threading.Thread(target=lambda: got.append(source.wait_for_code("sms", 10)))
     waiter.start()
@@ -155,7 +155,7 @@ def test_a_gateway_code_reaches_the_waiting_run_once(
     assert _post(client, _message()) == 202
     waiter.join(timeout=10)
     assert got == ["482913"]
-    assert _status(db, check_id) == CheckStatus.RUNNING  # nobody was asked
+    assert _status(db, job_id) == JobStatus.RUNNING  # nobody was asked
     # used once: a second wait finds nothing
     assert source.wait_for_code("sms", 0.2) is None
 
@@ -165,28 +165,28 @@ def test_nobody_helps_then_a_person_types_the_code(
 ) -> None:
     assert api_settings.secret_key is not None
     vault = Vault(api_settings.secret_key)
-    check_id = _waiting_check(db, vault, CheckStatus.RUNNING)
-    source = _source(db, vault, check_id)
+    job_id = _waiting_check(db, vault, JobStatus.RUNNING)
+    source = _source(db, vault, job_id)
     got: list[str | None] = []
     waiter = threading.Thread(target=lambda: got.append(source.wait_for_code("sms", 20)))
     waiter.start()
     deadline = time.monotonic() + 10
-    while _status(db, check_id) != CheckStatus.NEEDS_MFA_CODE:
+    while _status(db, job_id) != JobStatus.NEEDS_MFA_CODE:
         assert time.monotonic() < deadline, "the run never asked a person"
         time.sleep(0.05)
-    assert client.post(f"/v1/eligibility-checks/{check_id}/mfa-code", json={"code": "777123"},
+    assert client.post(f"/v1/eligibility-checks/{job_id}/mfa-code", json={"code": "777123"},
                        headers=auth).status_code == 202
     waiter.join(timeout=10)
     assert got == ["777123"]
-    assert _status(db, check_id) == CheckStatus.RUNNING
+    assert _status(db, job_id) == JobStatus.RUNNING
     assert "needs_mfa_code" in source.events  # type: ignore[attr-defined]
 
 
 def test_a_run_nobody_helps_gives_up(db: Engine, api_settings: Settings) -> None:
     assert api_settings.secret_key is not None
     vault = Vault(api_settings.secret_key)
-    check_id = _waiting_check(db, vault, CheckStatus.RUNNING)
-    source = _source(db, vault, check_id, ask=0.1)
+    job_id = _waiting_check(db, vault, JobStatus.RUNNING)
+    source = _source(db, vault, job_id, ask=0.1)
     assert source.wait_for_code("sms", 0.5) is None
     assert "mfa_code_timeout" in source.events  # type: ignore[attr-defined]
-    assert _status(db, check_id) == CheckStatus.RUNNING  # the bot then fails the run
+    assert _status(db, job_id) == JobStatus.RUNNING  # the bot then fails the run

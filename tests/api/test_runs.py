@@ -33,7 +33,7 @@ def test_runs_filter_by_status(
     assert [r["id"] for r in failed_runs] == [failed.run_id]
     assert failed_runs[0]["error_type"] == "layout_changed"
     assert len(failed_runs[0]["artifacts"]) == 3
-    assert [r["check_id"] for r in ok_runs] == [ok_check]
+    assert [r["job_id"] for r in ok_runs] == [ok_check]
     assert len(every) == 2
     assert client.get("/v1/runs", headers=auth, params={"status": "nope"}).status_code == 422
 
@@ -41,7 +41,7 @@ def test_runs_filter_by_status(
 def test_run_detail(app: FastAPI, client: TestClient, auth: dict[str, str], db: Engine) -> None:
     failed = make_failed_run(db, app.state.store)
     body = client.get(f"/v1/runs/{failed.run_id}", headers=auth).json()
-    assert body["id"] == failed.run_id and body["check_id"] == failed.check_id
+    assert body["id"] == failed.run_id and body["job_id"] == failed.job_id
     assert body["status"] == "failed" and body["resolved"] is False
     assert {a["id"] for a in body["artifacts"]} == {failed.screenshot_id, failed.html_id,
                                                     failed.trace_id}
@@ -132,7 +132,7 @@ def test_resolve_a_failed_run(
     assert ("api", "run.resolve", "run", failed.run_id) in _audit(db)
     again = client.get(f"/v1/runs/{failed.run_id}", headers=auth).json()
     assert again["resolved"] is True
-    in_check = client.get(f"/v1/eligibility-checks/{failed.check_id}", headers=auth).json()
+    in_check = client.get(f"/v1/eligibility-checks/{failed.job_id}", headers=auth).json()
     assert in_check["runs"][0]["resolved"] is True
     # resolving twice is refused; the first note stays
     twice = client.post(f"/v1/runs/{failed.run_id}/resolve", headers=auth, json={"note": "x"})
@@ -145,7 +145,7 @@ def test_resolve_refuses_what_is_not_a_failed_run(
     ok_check = make_check(db)
     succeed(db, ok_check)
     with session_scope(db) as session:
-        (run,) = repo.list_runs(session=session, check_id=ok_check)
+        (run,) = repo.list_runs(session=session, job_id=ok_check)
     failed = make_failed_run(db, app.state.store, member_id="MER555")
 
     assert client.post(f"/v1/runs/{run.id}/resolve", headers=auth,

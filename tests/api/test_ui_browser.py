@@ -75,13 +75,13 @@ def test_submit_then_watch_the_check_update_itself(
     expect(page).to_have_url(re.compile(r"/checks/[0-9a-f]{32}$"))
     status = page.get_by_test_id("check-status")
     expect(status).to_have_text("queued")
-    check_id = page.url.rsplit("/", 1)[-1]
-    assert queue.check_ids() == [check_id]
+    job_id = page.url.rsplit("/", 1)[-1]
+    assert queue.check_ids() == [job_id]
     page.evaluate("window.__notReloaded = true")
 
     # when a worker claims it (straight in the database)
     with session_scope(live.engine) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker="w1",
+        assert repo.claim_job(session=session, job_id=job_id, worker="w1",
                                 lease_seconds=60)
 
     # then the page follows by itself
@@ -89,7 +89,7 @@ def test_submit_then_watch_the_check_update_itself(
     expect(page.get_by_test_id("state-note")).to_contain_text("Meridian Health")
 
     # when the worker stores the result
-    succeed(live.engine, check_id, rich_result(), claim=False)
+    succeed(live.engine, job_id, rich_result(), claim=False)
 
     # then the result appears as staff read it, still without a reload
     expect(status).to_have_text("succeeded")
@@ -186,4 +186,4 @@ def test_failed_runs_page_shows_the_screenshot_behind_login_and_audits_it(
     card.get_by_test_id("retry-check").click()
     expect(page.get_by_test_id("flash")).to_contain_text("back to the queue")
     expect(card.get_by_test_id("check-state")).to_have_text("check is queued")
-    assert queue.check_ids() == [failed.check_id]
+    assert queue.check_ids() == [failed.job_id]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from storage import repo
 from storage.db import session_scope
-from storage.models import CheckStatus, RunStatus
+from storage.models import JobStatus, RunStatus
 from storage.users import create_user, delete_user
 from tests.api.conftest import QueueProbe, count_checks
 from tests.api.factories import make_check, make_failed_run, succeed
@@ -106,16 +106,16 @@ def test_form_creates_and_enqueues_a_check(ui: TestClient, db: Engine,
     response = ui.post("/checks", data=form, follow_redirects=False)
 
     assert response.status_code == 303
-    check_id = response.headers["location"].removeprefix("/checks/")
+    job_id = response.headers["location"].removeprefix("/checks/")
     with session_scope(db) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None and check.origin == "web"
         assert check.service_codes == ["99213", "70551"]
-    assert queue.check_ids() == [check_id]
+    assert queue.check_ids() == [job_id]
     # a double submission of the same form is the same check
     again = ui.post("/checks", data=form, follow_redirects=False)
-    assert again.headers["location"] == f"/checks/{check_id}"
-    assert count_checks(db) == 1 and queue.check_ids() == [check_id]
+    assert again.headers["location"] == f"/checks/{job_id}"
+    assert count_checks(db) == 1 and queue.check_ids() == [job_id]
 
 
 @pytest.mark.parametrize(("field", "value"), [
@@ -144,30 +144,30 @@ def test_form_without_csrf_is_refused(ui: TestClient, db: Engine) -> None:
 
 
 def test_fragment_says_when_the_check_is_finished(ui: TestClient, db: Engine) -> None:
-    check_id = make_check(db)
-    live = ui.get(f"/checks/{check_id}/fragment")
+    job_id = make_check(db)
+    live = ui.get(f"/checks/{job_id}/fragment")
     assert live.headers["x-check-finished"] == "false"
     assert 'data-testid="check-status">queued<' in live.text
-    succeed(db, check_id)
-    done = ui.get(f"/checks/{check_id}/fragment")
+    succeed(db, job_id)
+    done = ui.get(f"/checks/{job_id}/fragment")
     assert done.headers["x-check-finished"] == "true"
     assert 'data-testid="coverage-status">Active<' in done.text
     assert ui.get(f"/checks/{'0' * 32}").status_code == 404
 
 
 def test_not_found_is_said_plainly(ui: TestClient, db: Engine) -> None:
-    check_id = make_check(db)
+    job_id = make_check(db)
     with session_scope(db) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker="w",
+        assert repo.claim_job(session=session, job_id=job_id, worker="w",
                                 lease_seconds=60)
     with session_scope(db) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        run = repo.start_run(session=session, check=check, worker="w")
+        run = repo.start_run(session=session, job=check, worker="w")
         repo.finish_run(session=session, run=run, status=RunStatus.NOT_FOUND)
-        repo.release_check(session=session, check=check, status=CheckStatus.NOT_FOUND,
+        repo.release_job(session=session, job=check, status=JobStatus.NOT_FOUND,
                            message="No records found")
-    page = ui.get(f"/checks/{check_id}").text
+    page = ui.get(f"/checks/{job_id}").text
     assert re.search(r'data-testid="not-found-message">No records found at Meridian Health '
                      r"for Ana Rivera \(member ID MER100200", page)
 
@@ -176,7 +176,7 @@ def test_failed_check_shows_the_error_and_screenshot_link(
     app: FastAPI, ui: TestClient, db: Engine
 ) -> None:
     failed = make_failed_run(db, app.state.store)
-    page = ui.get(f"/checks/{failed.check_id}").text
+    page = ui.get(f"/checks/{failed.job_id}").text
     assert 'data-testid="failure-type">layout_changed<' in page
     assert "the eligibility table was not found" in page
     assert f'href="/ui/runs/{failed.run_id}/artifacts/{failed.screenshot_id}"' in page
@@ -204,16 +204,16 @@ def test_resolve_and_retry_from_the_failed_runs_page(
     assert f'data-testid="failed-run-{failed.run_id}"' in page
 
     ui.post(f"/runs/{failed.run_id}/resolve", data={"csrf": _csrf(page), "note": "Reviewed"})
-    ui.post(f"/checks/{failed.check_id}/retry", data={"csrf": _csrf(page),
+    ui.post(f"/checks/{failed.job_id}/retry", data={"csrf": _csrf(page),
                                                       "next": "/runs/failed"})
 
     with session_scope(db) as session:
         events = {(e.actor, e.action, e.target_id) for e in repo.list_audit(session=session)}
-        check = repo.get_check(session=session, check_id=failed.check_id)
+        check = repo.get_job(session=session, job_id=failed.job_id)
     assert (USER, "run.resolve", failed.run_id) in events
-    assert (USER, "check.retry", failed.check_id) in events
+    assert (USER, "check.retry", failed.job_id) in events
     assert check is not None and check.status == "queued"
-    assert queue.check_ids() == [failed.check_id]
+    assert queue.check_ids() == [failed.job_id]
     assert 'data-testid="resolved"' in ui.get("/runs/failed").text
 
 

@@ -63,11 +63,11 @@ def _member(index: int) -> dict[str, Any]:
             "first_name": member["first_name"]}
 
 
-def _poll_statuses(client: httpx.Client, check_id: str) -> list[str]:
+def _poll_statuses(client: httpx.Client, job_id: str) -> list[str]:
     seen: list[str] = []
 
     def finished() -> bool:
-        status = client.get(f"/v1/eligibility-checks/{check_id}").json()["status"]
+        status = client.get(f"/v1/eligibility-checks/{job_id}").json()["status"]
         if not seen or seen[-1] != status:
             seen.append(status)
         return status in ("succeeded", "not_found", "failed")
@@ -85,12 +85,12 @@ def test_api_check_goes_queued_running_succeeded(
     with httpx.Client(base_url=url, headers=_auth(settings), timeout=10) as client:
         created = client.post("/v1/eligibility-checks", json=_member(7))
         assert created.status_code == 202
-        check_id = created.json()["id"]
+        job_id = created.json()["id"]
         assert created.json()["status"] == "queued"
-        assert client.get(f"/v1/eligibility-checks/{check_id}").json()["status"] == "queued"
+        assert client.get(f"/v1/eligibility-checks/{job_id}").json()["status"] == "queued"
         start_worker()
-        seen = _poll_statuses(client, check_id)
-        body = client.get(f"/v1/eligibility-checks/{check_id}").json()
+        seen = _poll_statuses(client, job_id)
+        body = client.get(f"/v1/eligibility-checks/{job_id}").json()
     assert seen == ["queued", "running", "succeeded"]
     result = EligibilityResult.model_validate(body["result"])
     assert diff_results(expected_result("meridian", _member(7)["member_id"]), result) == []

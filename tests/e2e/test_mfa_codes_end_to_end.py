@@ -87,21 +87,21 @@ def stack(request: pytest.FixtureRequest, settings: Settings, redis_url: str,
         yield Stack(url, app_settings, portal, carrier, worker)
 
 
-def _finish(client: httpx.Client, check_id: str) -> dict[str, Any]:
+def _finish(client: httpx.Client, job_id: str) -> dict[str, Any]:
     def done() -> bool:
-        status = client.get(f"/v1/eligibility-checks/{check_id}").json()["status"]
+        status = client.get(f"/v1/eligibility-checks/{job_id}").json()["status"]
         return status in ("succeeded", "not_found", "failed")
 
     wait_until(done, 120, "the check to finish")
-    body: dict[str, Any] = client.get(f"/v1/eligibility-checks/{check_id}").json()
+    body: dict[str, Any] = client.get(f"/v1/eligibility-checks/{job_id}").json()
     return body
 
 
 def test_the_gateways_code_reaches_the_waiting_run(stack: Stack) -> None:
     stack.start_worker()
     with httpx.Client(base_url=stack.url, headers=stack.auth(), timeout=10) as client:
-        check_id = client.post("/v1/eligibility-checks", json=stack.request()).json()["id"]
-        body = _finish(client, check_id)
+        job_id = client.post("/v1/eligibility-checks", json=stack.request()).json()["id"]
+        body = _finish(client, job_id)
         assert body["status"] == "succeeded", body["runs"]
         result = EligibilityResult.model_validate(body["result"])
         expected = expected_result(stack.carrier, stack.request()["member_id"])
@@ -127,8 +127,8 @@ def test_a_person_types_the_code_in_the_web_ui(stack: Stack, page: Page) -> None
     stack.portal.control.set_knobs(code_delivery="drop")  # the text never reaches the inbox
     stack.start_worker()
     with httpx.Client(base_url=stack.url, headers=stack.auth(), timeout=10) as client:
-        check_id = client.post("/v1/eligibility-checks", json=stack.request(1)).json()["id"]
-    page.goto(f"{stack.url}/login?next=/checks/{check_id}")
+        job_id = client.post("/v1/eligibility-checks", json=stack.request(1)).json()["id"]
+    page.goto(f"{stack.url}/login?next=/checks/{job_id}")
     page.get_by_test_id("login-username").fill(STAFF)
     page.get_by_test_id("login-password").fill(STAFF_PASSWORD)
     page.get_by_test_id("login-submit").click()
@@ -147,8 +147,8 @@ def test_a_run_nobody_helps_ends_as_mfa_timeout(stack: Stack) -> None:
     stack.portal.control.set_knobs(code_delivery="drop")
     stack.start_worker(PORTALS_MFA_WAIT_SECONDS="4")
     with httpx.Client(base_url=stack.url, headers=stack.auth(), timeout=10) as client:
-        check_id = client.post("/v1/eligibility-checks", json=stack.request(2)).json()["id"]
-        body = _finish(client, check_id)
+        job_id = client.post("/v1/eligibility-checks", json=stack.request(2)).json()["id"]
+        body = _finish(client, job_id)
     assert body["status"] == "failed" and body["result"] is None
     (run,) = body["runs"]
     assert run["error_type"] == "mfa_timeout"

@@ -26,7 +26,7 @@ from portals.model import (
     TimePeriod,
 )
 from storage import repo
-from storage.models import EligibilityCheck, utcnow
+from storage.models import Job, utcnow
 
 
 def make_request(**changes: Any) -> EligibilityRequest:
@@ -76,20 +76,20 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def create_check(engine: Engine, **changes: Any) -> str:
+def create_job(engine: Engine, **changes: Any) -> str:
     key = changes.pop("idempotency_key", None)
     origin = changes.pop("origin", "api")
     with new_session(engine) as session:
-        check = repo.create_check(session=session, request=make_request(**changes),
+        check = repo.create_job(session=session, request=make_request(**changes),
                                   idempotency_key=key, origin=origin)
         session.commit()
         return check.id
 
 
-def load_check(engine: Engine, check_id: str) -> EligibilityCheck:
+def load_check(engine: Engine, job_id: str) -> Job:
     """The check as the database has it now (a fresh session, no identity-map cache)."""
     with new_session(engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
         return check
 

@@ -15,21 +15,21 @@ from storage.models import Artifact, Run, RunStatus, utcnow
 from tests.storage.conftest import Clock, create_check, new_session, sample_result
 
 
-def _start(engine: Engine, check_id: str, worker: str = "worker-a") -> Run:
+def _start(engine: Engine, job_id: str, worker: str = "worker-a") -> Run:
     with new_session(engine) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker=worker,
+        assert repo.claim_job(session=session, job_id=job_id, worker=worker,
                                 lease_seconds=60)
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
         session.refresh(check)
-        run = repo.start_run(session=session, check=check, worker=worker)
+        run = repo.start_run(session=session, job=check, worker=worker)
         session.commit()
         return run
 
 
 def test_start_and_finish_run(any_engine: Engine) -> None:
-    check_id = create_check(any_engine)
-    run = _start(any_engine, check_id)
+    job_id = create_check(any_engine)
+    run = _start(any_engine, job_id)
     assert run.attempt == 1
     assert run.status == RunStatus.RUNNING
     assert run.carrier == "meridian"
@@ -65,14 +65,14 @@ def test_run_events_append_in_order(any_engine: Engine) -> None:
 
 
 def test_abandon_runs_of_a_dead_worker(any_engine: Engine, clock: Clock) -> None:
-    check_id = create_check(any_engine)
-    first = _start(any_engine, check_id, "dead-worker")
+    job_id = create_check(any_engine)
+    first = _start(any_engine, job_id, "dead-worker")
     clock.advance(120)
-    second = _start(any_engine, check_id, "new-worker")
+    second = _start(any_engine, job_id, "new-worker")
     assert second.attempt == 2
     with new_session(any_engine) as session:
         # the new run is 'running' too: abandon_runs is called before starting it
-        assert repo.abandon_runs(session=session, check_id=check_id) == 2
+        assert repo.abandon_runs(session=session, job_id=job_id) == 2
         session.commit()
     with new_session(any_engine) as session:
         for run_id in (first.id, second.id):
@@ -80,7 +80,7 @@ def test_abandon_runs_of_a_dead_worker(any_engine: Engine, clock: Clock) -> None
             assert run is not None
             assert run.status == RunStatus.ABANDONED
             assert run.error_type == "worker_lost"
-        assert repo.abandon_runs(session=session, check_id=check_id) == 0
+        assert repo.abandon_runs(session=session, job_id=job_id) == 0
 
 
 def test_list_runs_filters(any_engine: Engine, clock: Clock) -> None:
@@ -96,7 +96,7 @@ def test_list_runs_filters(any_engine: Engine, clock: Clock) -> None:
         session.commit()
     with new_session(any_engine) as session:
         assert {r.id for r in repo.list_runs(session=session)} == {run_a.id, run_b.id}
-        assert [r.id for r in repo.list_runs(session=session, check_id=check_b)] == [run_b.id]
+        assert [r.id for r in repo.list_runs(session=session, job_id=check_b)] == [run_b.id]
         assert [r.id for r in repo.list_runs(session=session, status="succeeded")] == [run_a.id]
         assert [r.id for r in repo.list_runs(session=session, status="running")] == [run_b.id]
         assert len(repo.list_runs(session=session, limit=1)) == 1
@@ -131,18 +131,18 @@ def test_artifact_needs_an_existing_run(any_engine: Engine) -> None:
 
 
 def test_result_round_trip_is_exact(any_engine: Engine) -> None:
-    check_id = create_check(any_engine)
-    run = _start(any_engine, check_id)
+    job_id = create_check(any_engine)
+    run = _start(any_engine, job_id)
     result = sample_result()
     with new_session(any_engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        record = repo.save_result(session=session, check=check, run=run, result=result)
+        record = repo.save_result(session=session, job=check, run=run, result=result)
         assert record.member_id == "MER100200"
         session.commit()
     with new_session(any_engine) as session:
-        loaded = repo.get_result(session=session, check_id=check_id)
-        assert repo.get_result(session=session, check_id="0" * 32) is None
+        loaded = repo.get_result(session=session, job_id=job_id)
+        assert repo.get_result(session=session, job_id="0" * 32) is None
     assert loaded == result
     deductible = loaded.accumulator(BenefitKind.DEDUCTIBLE, CoverageLevel.INDIVIDUAL, Network.IN)
     assert deductible["amount"] == Decimal("1500.00")
@@ -155,17 +155,17 @@ def test_result_round_trip_is_exact(any_engine: Engine) -> None:
 
 
 def test_one_result_per_check(any_engine: Engine) -> None:
-    check_id = create_check(any_engine)
-    run = _start(any_engine, check_id)
+    job_id = create_check(any_engine)
+    run = _start(any_engine, job_id)
     with new_session(any_engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        repo.save_result(session=session, check=check, run=run, result=sample_result())
+        repo.save_result(session=session, job=check, run=run, result=sample_result())
         session.commit()
     with pytest.raises(IntegrityError), new_session(any_engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
-        repo.save_result(session=session, check=check, run=run, result=sample_result())
+        repo.save_result(session=session, job=check, run=run, result=sample_result())
         session.commit()
 
 

@@ -13,7 +13,7 @@ from portals.settings import Settings
 from storage import repo
 from storage.db import session_scope
 from workflows.broker import setup_broker
-from workflows.runner import CheckRunner
+from workflows.runner import JobRunner
 
 
 @pytest.fixture
@@ -25,17 +25,17 @@ def portal_settings(settings: Settings, meridian: Any, redis_url: str) -> Settin
 
 @pytest.fixture
 def runner(portal_settings: Settings, engine: Engine, browser: Browser
-           ) -> Iterator[CheckRunner]:
+           ) -> Iterator[JobRunner]:
     """A runner on the session's Chromium (pytest-playwright's, launched like the bots')."""
     setup_broker(portal_settings)
-    runner = CheckRunner(portal_settings, engine=engine, worker_id="test-worker",
+    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker",
                          browser_factory=lambda: nullcontext(browser))
     yield runner
     runner.close_thread_browser()
 
 
 @pytest.fixture
-def account_id(runner: CheckRunner, meridian: Any) -> int:
+def account_id(runner: JobRunner, meridian: Any) -> int:
     with session_scope(runner.engine) as session:
         account = repo.create_account(
             session=session, vault=runner.vault, carrier="meridian", label="test",

@@ -13,7 +13,7 @@ from storage import repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
 from storage.db import session_scope
-from storage.models import Artifact, AuditEvent, CheckStatus, EligibilityCheck, utcnow
+from storage.models import Artifact, AuditEvent, Job, JobStatus, utcnow
 from workflows.broker import setup_broker
 from workflows.recovery import sweep
 from workflows.retention import purge_expired_artifacts
@@ -24,8 +24,8 @@ REQUEST = EligibilityRequest(carrier="meridian", member_id="MRD900000100",
 
 def _run(engine: Engine) -> str:
     with session_scope(engine) as session:
-        check = repo.create_check(session=session, request=REQUEST)
-        return repo.start_run(session=session, check=check, worker="w").id
+        check = repo.create_job(session=session, request=REQUEST)
+        return repo.start_run(session=session, job=check, worker="w").id
 
 
 def test_artifacts_past_retention_are_deleted_and_audited(
@@ -58,19 +58,19 @@ def test_sweep_resends_checks_a_dead_worker_left(
     settings = settings.model_copy(update={"redis_url": redis_url})
     setup_broker(settings)
     with session_scope(engine) as session:
-        lapsed = repo.create_check(session=session, request=REQUEST)
-        fresh = repo.create_check(session=session, request=REQUEST)
-        done = repo.create_check(session=session, request=REQUEST)
+        lapsed = repo.create_job(session=session, request=REQUEST)
+        fresh = repo.create_job(session=session, request=REQUEST)
+        done = repo.create_job(session=session, request=REQUEST)
     with session_scope(engine) as session:
-        assert repo.claim_check(session=session, check_id=lapsed.id, worker="dead",
+        assert repo.claim_job(session=session, job_id=lapsed.id, worker="dead",
                                 lease_seconds=60)
-        row = session.get(EligibilityCheck, lapsed.id)
+        row = session.get(Job, lapsed.id)
         assert row is not None
         row.lease_expires_at = utcnow() - dt.timedelta(seconds=1)
         row.updated_at = utcnow() - dt.timedelta(hours=1)
-        finished = session.get(EligibilityCheck, done.id)
+        finished = session.get(Job, done.id)
         assert finished is not None
-        finished.status = CheckStatus.SUCCEEDED
+        finished.status = JobStatus.SUCCEEDED
         finished.updated_at = utcnow() - dt.timedelta(hours=1)
     assert sweep(engine, settings) == [lapsed.id]
     queued = redis.Redis.from_url(redis_url).hvals("dramatiq:eligibility.msgs")

@@ -13,53 +13,53 @@ from fixtures.sandbox.expected import expected_result, members
 from portals.model import EligibilityRequest, diff_results
 from storage import repo
 from storage.db import session_scope
-from storage.models import AccountStatus, CarrierAccount, CheckStatus, EligibilityCheck, Run
-from workflows.runner import CheckRunner
+from storage.models import AccountStatus, CarrierAccount, Job, JobStatus, Run
+from workflows.runner import JobRunner
 
 pytestmark = pytest.mark.browser
 
 
-def _queue(runner: CheckRunner, member: dict[str, Any], **changes: Any) -> str:
+def _queue(runner: JobRunner, member: dict[str, Any], **changes: Any) -> str:
     data = {"carrier": "meridian", "member_id": member["member_id"],
             "date_of_birth": member["date_of_birth"], "last_name": member["last_name"],
             **changes}
     with session_scope(runner.engine) as session:
-        return repo.create_check(session=session,
+        return repo.create_job(session=session,
                                  request=EligibilityRequest.model_validate(data)).id
 
 
-def _runs(runner: CheckRunner, check_id: str) -> list[Run]:
+def _runs(runner: JobRunner, job_id: str) -> list[Run]:
     with session_scope(runner.engine) as session:
-        return repo.list_runs(session=session, check_id=check_id)
+        return repo.list_runs(session=session, job_id=job_id)
 
 
-def _check(runner: CheckRunner, check_id: str) -> EligibilityCheck:
+def _check(runner: JobRunner, job_id: str) -> Job:
     with session_scope(runner.engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
         return check
 
 
-def test_check_succeeds_with_the_expected_result(runner: CheckRunner, account_id: int) -> None:
+def test_check_succeeds_with_the_expected_result(runner: JobRunner, account_id: int) -> None:
     member = members("meridian")[0]
-    check_id = _queue(runner, member)
-    assert runner.run_check(check_id) == CheckStatus.SUCCEEDED
+    job_id = _queue(runner, member)
+    assert runner.run_job(job_id) == JobStatus.SUCCEEDED
     with session_scope(runner.engine) as session:
-        result = repo.get_result(session=session, check_id=check_id)
+        result = repo.get_result(session=session, job_id=job_id)
     assert result is not None
     assert diff_results(expected_result("meridian", member["member_id"]), result) == []
-    assert [r.status for r in _runs(runner, check_id)] == ["succeeded"]
+    assert [r.status for r in _runs(runner, job_id)] == ["succeeded"]
     # a check that is finished is never run again
-    assert runner.run_check(check_id) is None
+    assert runner.run_job(job_id) is None
 
 
 def test_second_lookup_reuses_the_saved_session(
-    runner: CheckRunner, account_id: int, meridian: Any
+    runner: JobRunner, account_id: int, meridian: Any
 ) -> None:
     first, second = members("meridian")[:2]
-    assert runner.run_check(_queue(runner, first)) == CheckStatus.SUCCEEDED
+    assert runner.run_job(_queue(runner, first)) == JobStatus.SUCCEEDED
     before = meridian.control.state()
-    assert runner.run_check(_queue(runner, second)) == CheckStatus.SUCCEEDED
+    assert runner.run_job(_queue(runner, second)) == JobStatus.SUCCEEDED
     after = meridian.control.state()
     assert after["login_page_views"] == before["login_page_views"]
     assert after["successful_logins"] == before["successful_logins"]
@@ -72,29 +72,29 @@ def test_second_lookup_reuses_the_saved_session(
 
 
 def test_expired_session_logs_in_again_once(
-    runner: CheckRunner, account_id: int, meridian: Any
+    runner: JobRunner, account_id: int, meridian: Any
 ) -> None:
     first, second = members("meridian")[:2]
-    assert runner.run_check(_queue(runner, first)) == CheckStatus.SUCCEEDED
+    assert runner.run_job(_queue(runner, first)) == JobStatus.SUCCEEDED
     meridian.control.expire_sessions()
     before = meridian.control.state()
-    assert runner.run_check(_queue(runner, second)) == CheckStatus.SUCCEEDED
+    assert runner.run_job(_queue(runner, second)) == JobStatus.SUCCEEDED
     after = meridian.control.state()
     user = meridian.username
     assert after["successful_logins"][user] - before["successful_logins"][user] == 1
 
 
-def test_unknown_member_ends_as_not_found(runner: CheckRunner, account_id: int) -> None:
+def test_unknown_member_ends_as_not_found(runner: JobRunner, account_id: int) -> None:
     member = members("meridian")[0]
-    check_id = _queue(runner, member, last_name="Nobodyhere")
-    assert runner.run_check(check_id) == CheckStatus.NOT_FOUND
-    assert _check(runner, check_id).message == "No records found"
+    job_id = _queue(runner, member, last_name="Nobodyhere")
+    assert runner.run_job(job_id) == JobStatus.NOT_FOUND
+    assert _check(runner, job_id).message == "No records found"
     with session_scope(runner.engine) as session:
-        assert repo.get_result(session=session, check_id=check_id) is None
+        assert repo.get_result(session=session, job_id=job_id) is None
 
 
 def test_wrong_password_is_rejected_once_with_artifacts_and_flags_the_account(
-    runner: CheckRunner, meridian: Any
+    runner: JobRunner, meridian: Any
 ) -> None:
     from pydantic import SecretStr
 
@@ -105,9 +105,9 @@ def test_wrong_password_is_rejected_once_with_artifacts_and_flags_the_account(
             totp_secret=SecretStr(meridian.totp_secret))
         bad_id = account.id
     member = members("meridian")[0]
-    check_id = _queue(runner, member)
-    assert runner.run_check(check_id) == CheckStatus.FAILED
-    (run,) = _runs(runner, check_id)
+    job_id = _queue(runner, member)
+    assert runner.run_job(job_id) == JobStatus.FAILED
+    (run,) = _runs(runner, job_id)
     assert run.error_type == "login_rejected"
     with session_scope(runner.engine) as session:
         kinds = sorted(a.kind for a in repo.list_artifacts(session=session, run_id=run.id))
@@ -119,64 +119,64 @@ def test_wrong_password_is_rejected_once_with_artifacts_and_flags_the_account(
     assert meridian.control.state()["login_attempts"][meridian.username] == 1
     # a later check does not touch the portal with the flagged account
     later = _queue(runner, member)
-    assert runner.run_check(later) == CheckStatus.FAILED
+    assert runner.run_job(later) == JobStatus.FAILED
     assert _runs(runner, later)[0].error_type == "account_unavailable"
     assert meridian.control.state()["login_attempts"][meridian.username] == 1
 
 
 def test_locked_account_is_never_retried(
-    runner: CheckRunner, account_id: int, meridian: Any
+    runner: JobRunner, account_id: int, meridian: Any
 ) -> None:
     meridian.control.lock(meridian.username)
-    check_id = _queue(runner, members("meridian")[0])
-    assert runner.run_check(check_id) == CheckStatus.FAILED
-    check = _check(runner, check_id)
+    job_id = _queue(runner, members("meridian")[0])
+    assert runner.run_job(job_id) == JobStatus.FAILED
+    check = _check(runner, job_id)
     assert check.attempts == 1 and check.next_attempt_at is None
-    assert _runs(runner, check_id)[0].error_type == "account_locked"
+    assert _runs(runner, job_id)[0].error_type == "account_locked"
     # sending the check again changes nothing: it is finished
-    assert runner.run_check(check_id) is None
+    assert runner.run_job(job_id) is None
     assert meridian.control.state()["login_attempts"][meridian.username] == 1
 
 
 def test_page_for_another_member_fails_and_stores_nothing(
-    runner: CheckRunner, account_id: int, meridian: Any
+    runner: JobRunner, account_id: int, meridian: Any
 ) -> None:
     meridian.control.set_knobs(swap_member=True)
-    check_id = _queue(runner, members("meridian")[3])
-    assert runner.run_check(check_id) == CheckStatus.FAILED
-    (run,) = _runs(runner, check_id)
+    job_id = _queue(runner, members("meridian")[3])
+    assert runner.run_job(job_id) == JobStatus.FAILED
+    (run,) = _runs(runner, job_id)
     assert run.error_type == "patient_mismatch"
     with session_scope(runner.engine) as session:
-        assert repo.get_result(session=session, check_id=check_id) is None
+        assert repo.get_result(session=session, job_id=job_id) is None
         assert {a.kind for a in repo.list_artifacts(session=session, run_id=run.id)} == {
             "html", "screenshot", "trace"}
 
 
 def test_unavailable_portal_is_retried_later_then_fails(
-    runner: CheckRunner, account_id: int, meridian: Any
+    runner: JobRunner, account_id: int, meridian: Any
 ) -> None:
     meridian.control.set_knobs(maintenance=True)
-    check_id = _queue(runner, members("meridian")[0])
-    assert runner.run_check(check_id) == CheckStatus.QUEUED
-    check = _check(runner, check_id)
-    assert check.status == CheckStatus.QUEUED and check.next_attempt_at is not None
+    job_id = _queue(runner, members("meridian")[0])
+    assert runner.run_job(job_id) == JobStatus.QUEUED
+    check = _check(runner, job_id)
+    assert check.status == JobStatus.QUEUED and check.next_attempt_at is not None
     for _ in range(runner.settings.max_attempts - 1):
         with session_scope(runner.engine) as session:  # make the retry due now
-            row = session.get(EligibilityCheck, check_id)
+            row = session.get(Job, job_id)
             assert row is not None
             row.next_attempt_at = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
             session.add(row)
-        runner.run_check(check_id)
-    check = _check(runner, check_id)
-    assert check.status == CheckStatus.FAILED
-    assert [r.error_type for r in _runs(runner, check_id)] == ["portal_unavailable"] * 3
+        runner.run_job(job_id)
+    check = _check(runner, job_id)
+    assert check.status == JobStatus.FAILED
+    assert [r.error_type for r in _runs(runner, job_id)] == ["portal_unavailable"] * 3
 
 
-def test_a_held_check_is_not_run_twice(runner: CheckRunner, account_id: int) -> None:
-    check_id = _queue(runner, members("meridian")[0])
+def test_a_held_check_is_not_run_twice(runner: JobRunner, account_id: int) -> None:
+    job_id = _queue(runner, members("meridian")[0])
     with session_scope(runner.engine) as session:
-        assert repo.claim_check(session=session, check_id=check_id, worker="other",
+        assert repo.claim_job(session=session, job_id=job_id, worker="other",
                                 lease_seconds=60)
-    assert runner.run_check(check_id) is None
+    assert runner.run_job(job_id) is None
     with session_scope(runner.engine) as session:
-        assert session.exec(select(Run).where(Run.check_id == check_id)).all() == []
+        assert session.exec(select(Run).where(Run.job_id == job_id)).all() == []

@@ -20,10 +20,10 @@ from portals.settings import Settings
 from storage import repo
 from storage.crypto import Vault
 from storage.db import session_scope
-from storage.models import CheckStatus, EligibilityResultRecord, RunStatus
+from storage.models import JobResult, JobStatus, RunStatus
 from tests.worker_fixtures import wait_until
 from workflows.broker import setup_broker
-from workflows.dispatch import send_check
+from workflows.dispatch import send_job
 
 pytestmark = pytest.mark.browser
 
@@ -45,23 +45,23 @@ def queue_check(settings: Settings, engine: Engine, meridian: Any,
                                      date_of_birth=member["date_of_birth"],
                                      last_name=member["last_name"])
         with session_scope(engine) as session:
-            check_id = repo.create_check(session=session, request=request).id
-        send_check(check_id)
-        return check_id
+            job_id = repo.create_job(session=session, request=request).id
+        send_job(job_id)
+        return job_id
 
     return queue
 
 
-def _working(engine: Engine, check_id: str) -> bool:
+def _working(engine: Engine, job_id: str) -> bool:
     """A run of the check exists and has reached the portal (it logged an event)."""
     with session_scope(engine) as session:
-        runs = repo.list_runs(session=session, check_id=check_id)
+        runs = repo.list_runs(session=session, job_id=job_id)
     return any(run.status == RunStatus.RUNNING and run.events for run in runs)
 
 
-def _status(engine: Engine, check_id: str) -> str:
+def _status(engine: Engine, job_id: str) -> str:
     with session_scope(engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
         return check.status
 
@@ -73,22 +73,22 @@ def test_killed_worker_check_finishes_once(
     # given a slow portal and a worker that has started the check
     meridian.control.set_knobs(latency_ms=700)
     first = start_worker()
-    check_id = queue_check(5)
-    wait_until(lambda: _working(engine, check_id), 60, "the worker to be in the portal")
+    job_id = queue_check(5)
+    wait_until(lambda: _working(engine, job_id), 60, "the worker to be in the portal")
     # when the worker is killed in the middle of it
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    assert _status(engine, check_id) == CheckStatus.RUNNING
+    assert _status(engine, job_id) == JobStatus.RUNNING
     meridian.control.set_knobs(latency_ms=0)
     # then another worker finishes it, once
     start_worker()
-    wait_until(lambda: CheckStatus(_status(engine, check_id)).finished, 120, "the check to finish")
-    assert _status(engine, check_id) == CheckStatus.SUCCEEDED
+    wait_until(lambda: JobStatus(_status(engine, job_id)).finished, 120, "the check to finish")
+    assert _status(engine, job_id) == JobStatus.SUCCEEDED
     with session_scope(engine) as session:
-        runs = sorted(repo.list_runs(session=session, check_id=check_id),
+        runs = sorted(repo.list_runs(session=session, job_id=job_id),
                       key=lambda r: r.attempt)
-        results = len(session.exec(select(EligibilityResultRecord).where(
-            EligibilityResultRecord.check_id == check_id)).all())
+        results = len(session.exec(select(JobResult).where(
+            JobResult.job_id == job_id)).all())
     assert [r.status for r in runs] == [RunStatus.ABANDONED, RunStatus.SUCCEEDED]
     assert results == 1
 
@@ -98,9 +98,9 @@ def test_a_check_sent_twice_runs_once(
     queue_check: Callable[[int], str],
 ) -> None:
     start_worker(threads=2)
-    check_id = queue_check(2)
-    send_check(check_id)  # a duplicate delivery
-    wait_until(lambda: CheckStatus(_status(engine, check_id)).finished, 120, "the check to finish")
+    job_id = queue_check(2)
+    send_job(job_id)  # a duplicate delivery
+    wait_until(lambda: JobStatus(_status(engine, job_id)).finished, 120, "the check to finish")
     with session_scope(engine) as session:
-        runs = repo.list_runs(session=session, check_id=check_id)
+        runs = repo.list_runs(session=session, job_id=job_id)
     assert [r.status for r in runs] == [RunStatus.SUCCEEDED]

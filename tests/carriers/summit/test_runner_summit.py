@@ -18,10 +18,10 @@ from portals.model import diff_results
 from portals.settings import Settings
 from storage import repo
 from storage.db import session_scope
-from storage.models import AccountStatus, CarrierAccount, CheckStatus, EligibilityCheck
+from storage.models import AccountStatus, CarrierAccount, Job, JobStatus
 from tests.carriers.summit.helpers import request_for
 from workflows.broker import setup_broker
-from workflows.runner import CheckRunner
+from workflows.runner import JobRunner
 
 pytestmark = pytest.mark.browser
 RETRY_AFTER = 120
@@ -29,20 +29,20 @@ RETRY_AFTER = 120
 
 @pytest.fixture
 def runner(settings: Settings, summit: PortalAccount, redis_url: str, engine: Engine,
-           browser: Browser) -> Iterator[CheckRunner]:
+           browser: Browser) -> Iterator[JobRunner]:
     """A runner pointing the Summit bot at the test's sandbox, on the session's Chromium."""
     portal_settings = settings.model_copy(update={
         "carrier_urls": {"summit": summit.url}, "redis_url": redis_url,
         "retry_backoff_seconds": 0.0})
     setup_broker(portal_settings)
-    runner = CheckRunner(portal_settings, engine=engine, worker_id="test-worker",
+    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker",
                          browser_factory=lambda: nullcontext(browser))
     yield runner
     runner.close_thread_browser()
 
 
 @pytest.fixture
-def account_id(runner: CheckRunner, summit: PortalAccount) -> int:
+def account_id(runner: JobRunner, summit: PortalAccount) -> int:
     answers = {f"security:{q}": SecretStr(a)
                for q, a in summit.account["security_answers"].items()}
     with session_scope(runner.engine) as session:
@@ -53,9 +53,9 @@ def account_id(runner: CheckRunner, summit: PortalAccount) -> int:
         return account.id
 
 
-def _check(runner: CheckRunner, check_id: str) -> EligibilityCheck:
+def _check(runner: JobRunner, job_id: str) -> Job:
     with session_scope(runner.engine) as session:
-        check = repo.get_check(session=session, check_id=check_id)
+        check = repo.get_job(session=session, job_id=job_id)
         assert check is not None
         return check
 
@@ -65,57 +65,57 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def test_throttled_check_is_requeued_after_retry_after_then_succeeds(
-    runner: CheckRunner, account_id: int, summit: PortalAccount
+    runner: JobRunner, account_id: int, summit: PortalAccount
 ) -> None:
     summit.control.set_knobs(throttle_rate=1.0, throttle_retry_after=RETRY_AFTER)
     request = request_for(0)
     with session_scope(runner.engine) as session:
-        check_id = repo.create_check(session=session, request=request).id
+        job_id = repo.create_job(session=session, request=request).id
 
     # given a portal answering 429, when the check runs, then it waits Retry-After
     before = dt.datetime.now(dt.UTC)
-    assert runner.run_check(check_id) == CheckStatus.QUEUED
+    assert runner.run_job(job_id) == JobStatus.QUEUED
     after = dt.datetime.now(dt.UTC)
-    check = _check(runner, check_id)
-    assert check.status == CheckStatus.QUEUED and check.next_attempt_at is not None
+    check = _check(runner, job_id)
+    assert check.status == JobStatus.QUEUED and check.next_attempt_at is not None
     due = _aware(check.next_attempt_at)
     assert before + dt.timedelta(seconds=RETRY_AFTER - 1) <= due
     assert due <= after + dt.timedelta(seconds=RETRY_AFTER + 1)
     with session_scope(runner.engine) as session:
-        (run,) = repo.list_runs(session=session, check_id=check_id)
+        (run,) = repo.list_runs(session=session, job_id=job_id)
         assert run.error_type == "portal_unavailable"
         account = session.get(CarrierAccount, account_id)
         assert account is not None and account.status != AccountStatus.FLAGGED
     # not due yet: nobody runs it early
-    assert runner.run_check(check_id) is None
+    assert runner.run_job(job_id) is None
 
     # when the portal answers again and the retry is due, then the check succeeds
     summit.control.set_knobs(throttle_rate=0.0)
     with session_scope(runner.engine) as session:
-        row = session.get(EligibilityCheck, check_id)
+        row = session.get(Job, job_id)
         assert row is not None
         row.next_attempt_at = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
         session.add(row)
-    assert runner.run_check(check_id) == CheckStatus.SUCCEEDED
+    assert runner.run_job(job_id) == JobStatus.SUCCEEDED
     with session_scope(runner.engine) as session:
-        result = repo.get_result(session=session, check_id=check_id)
-        runs = repo.list_runs(session=session, check_id=check_id)
+        result = repo.get_result(session=session, job_id=job_id)
+        runs = repo.list_runs(session=session, job_id=job_id)
     assert result is not None
     assert diff_results(expected(request.member_id), result) == []
     assert sorted(str(r.error_type) for r in runs) == ["None", "portal_unavailable"]
-    assert _check(runner, check_id).attempts == 2
+    assert _check(runner, job_id).attempts == 2
 
 
 def test_expired_password_flags_the_account_and_is_not_retried(
-    runner: CheckRunner, account_id: int, summit: PortalAccount
+    runner: JobRunner, account_id: int, summit: PortalAccount
 ) -> None:
     summit.control.expire_password(summit.username)
     with session_scope(runner.engine) as session:
-        check_id = repo.create_check(session=session, request=request_for(0)).id
-    assert runner.run_check(check_id) == CheckStatus.FAILED
+        job_id = repo.create_job(session=session, request=request_for(0)).id
+    assert runner.run_job(job_id) == JobStatus.FAILED
     with session_scope(runner.engine) as session:
         account = session.get(CarrierAccount, account_id)
         assert account is not None
         assert (account.status, account.flag_reason) == (AccountStatus.FLAGGED,
                                                          "password_expired")
-    assert _check(runner, check_id).next_attempt_at is None
+    assert _check(runner, job_id).next_attempt_at is None
