@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup, Tag
 
 from bots.errors import InconsistentResult, LayoutChanged, PatientMismatch
 from portals.claims import ClaimResult, ClaimSearchRequest, balance_problems
-from portals.model import Person
+from portals.model import Patient, Person
 
 _MONEY = re.compile(r"^\(?-?\$?\s*-?[\d,]+(\.\d{1,2})?\)?$")
 _PERCENT = re.compile(r"^(\d{1,3}(\.\d+)?)\s*%$")
@@ -115,7 +115,7 @@ class PatientQuery(Protocol):
     def first_name(self) -> str | None: ...
 
 
-def verify_patient(member: Person, request: PatientQuery) -> None:
+def verify_patient(member: Person | Patient, request: PatientQuery) -> None:
     """The page must be the requested patient's: member ID, date of birth, last name and,
     when asked for, first name. Anything else is PatientMismatch: nothing is read from it."""
     if member.member_id.strip().upper() != request.member_id.strip().upper():

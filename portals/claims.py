@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from portals.model import Document, MemberId, Person, PersonName
+from portals.model import Document, MemberId, Patient, PersonName
 
 ZERO = Decimal("0.00")
 
@@ -141,7 +141,7 @@ class Payment(_Frozen):
 class Claim(_Frozen):
     claim_number: ClaimNumber
     patient_account_number: str | None = None
-    patient: Person
+    patient: Patient
     service_from: dt.date
     service_to: dt.date
     billing_provider: Provider
@@ -214,28 +214,39 @@ class ClaimResult(_Frozen):
 
 
 def balance_problems(claim: Claim) -> list[str]:
-    """Everywhere ``claim`` breaks the 835 balancing rules ("" when it balances).
+    """Everywhere ``claim`` breaks the 835 balancing rules (empty when it balances).
 
-    * every line: billed minus its adjustments equals paid;
-    * the claim: billed and paid are the sums of its lines, billed minus all adjustments
-      equals paid, patient responsibility is the sum of PR adjustments, allowed (when
-      shown) is the sum of the lines' allowed;
-    * a finalized claim's payments add up to what it paid; a claim not yet finalized has
-      paid nothing and carries no adjustments or payments.
+    * billed (and, when shown, allowed) of the claim is the sum of its lines';
+    * a finalized (adjudicated) claim: every line's billed minus its adjustments equals its
+      paid; the claim's paid is the lines' sum and equals billed minus all adjustments;
+      patient responsibility is the sum of PR adjustments; payments add up to paid;
+    * a claim not yet finalized has paid nothing and carries no adjustments, patient
+      responsibility or payments.
     """
     problems: list[str] = []
+    billed = sum((line.billed for line in claim.lines), ZERO)
+    if billed != claim.billed:
+        problems.append(f"claim billed {claim.billed} is not the lines' {billed}")
+    if claim.allowed is not None:
+        lines_allowed = [line.allowed for line in claim.lines]
+        if any(a is None for a in lines_allowed) or \
+                sum((a for a in lines_allowed if a is not None), ZERO) != claim.allowed:
+            problems.append(f"claim allowed {claim.allowed} is not the lines' allowed")
+    if not claim.status.category.finalized:
+        if claim.paid or claim.patient_responsibility or claim.adjustments or claim.payments \
+                or any(line.paid for line in claim.lines):
+            problems.append(f"a claim in status {claim.status.category} shows payments or "
+                            "adjustments")
+        return problems
     for line in claim.lines:
         adjusted = sum((a.amount for a in line.adjustments), ZERO)
         if line.billed - adjusted != line.paid:
             problems.append(f"line {line.line_number}: billed {line.billed} minus adjustments "
                             f"{adjusted} is not paid {line.paid}")
-    billed = sum((line.billed for line in claim.lines), ZERO)
     paid = sum((line.paid for line in claim.lines), ZERO)
     adjusted = sum((a.amount for a in claim.adjustments), ZERO)
     patient = sum((a.amount for a in claim.adjustments
                    if a.group is AdjustmentGroup.PATIENT_RESPONSIBILITY), ZERO)
-    if billed != claim.billed:
-        problems.append(f"claim billed {claim.billed} is not the lines' {billed}")
     if paid != claim.paid:
         problems.append(f"claim paid {claim.paid} is not the lines' {paid}")
     if claim.billed - adjusted != claim.paid:
@@ -244,16 +255,7 @@ def balance_problems(claim: Claim) -> list[str]:
     if patient != claim.patient_responsibility:
         problems.append(f"patient responsibility {claim.patient_responsibility} is not the "
                         f"PR adjustments' {patient}")
-    if claim.allowed is not None:
-        lines_allowed = [line.allowed for line in claim.lines]
-        if any(a is None for a in lines_allowed) or \
-                sum((a for a in lines_allowed if a is not None), ZERO) != claim.allowed:
-            problems.append(f"claim allowed {claim.allowed} is not the lines' allowed")
-    if claim.status.category.finalized:
-        paid_out = sum((p.amount for p in claim.payments), ZERO)
-        if paid_out != claim.paid:
-            problems.append(f"payments {paid_out} are not claim paid {claim.paid}")
-    elif claim.paid or claim.adjustments or claim.payments:
-        problems.append(f"a claim in status {claim.status.category} shows payments or "
-                        "adjustments")
+    paid_out = sum((p.amount for p in claim.payments), ZERO)
+    if paid_out != claim.paid:
+        problems.append(f"payments {paid_out} are not claim paid {claim.paid}")
     return problems

@@ -152,6 +152,15 @@ class Person(_Frozen):
     relationship: Relationship = Relationship.SELF
 
 
+class Patient(_Frozen):
+    """Who a claim or request is for, as a claims page names them (no plan relationship)."""
+
+    member_id: MemberId
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+
+
 class Plan(_Frozen):
     name: str
     group_number: str | None = None
