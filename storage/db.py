@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
 
@@ -35,7 +35,12 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the database to the newest schema: create it when empty (then stamp it),
+    adopt one made by the release before migrations, or run the pending migrations.
+    See ``storage.migrations``; safe to call from processes starting together."""
+    from storage.migrations import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager
