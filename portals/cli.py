@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "portals.commands.demo:demo",
     "carriers": "portals.commands.carriers:carriers",
     "bench": "bench.cli:bench",
+    "db": "portals.commands.db:db",
 }
 
 
