@@ -56,7 +56,9 @@ class CascadeRun:
             "carrier": "cascade", "member_id": m.member_id,
             "date_of_birth": m.date_of_birth.isoformat(), "last_name": m.last_name,
             "first_name": m.first_name, **request_changes})
-        return run_bot(self.browser, registry.get("cascade")(), ctx or self.context(), request)
+        bot, run_ctx = registry.get("cascade")(), ctx or self.context()
+        return run_bot(self.browser, run_ctx,
+                       lambda page: bot.check_eligibility(page, run_ctx, request))
 
 
 @pytest.fixture

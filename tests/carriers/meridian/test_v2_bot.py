@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from bench.accuracy import credentials_for
-from bots.base import BotContext
+from bots.base import BotContext, CarrierBot, Outcome
 from bots.errors import LayoutChanged
 from bots.memory import MemoryArtifactSink, MemorySessionStore
 from bots.registry import registry
@@ -34,6 +34,11 @@ def _context(portal: PortalAccount, sessions: MemorySessionStore) -> BotContext:
                       artifacts=MemoryArtifactSink(), timeout_ms=TIMEOUT_MS)
 
 
+def _lookup(browser: Browser, bot: CarrierBot, ctx: BotContext,
+            request: EligibilityRequest) -> Outcome:
+    return run_bot(browser, ctx, lambda page: bot.check_eligibility(page, ctx, request))
+
+
 def _artifact(ctx: BotContext, kind: str) -> bytes:
     assert isinstance(ctx.artifacts, MemoryArtifactSink)
     (kept,) = [a for a in ctx.artifacts.kept if a.kind == kind]
@@ -47,7 +52,7 @@ def test_v2_lookup_fails_as_layout_changed_with_artifacts(
     ctx = _context(meridian, MemorySessionStore())
     bot = registry.get("meridian")()
     with pytest.raises(LayoutChanged):
-        run_bot(browser, bot, ctx, _request(0))
+        _lookup(browser, bot, ctx, _request(0))
     assert isinstance(ctx.artifacts, MemoryArtifactSink)
     assert sorted(ctx.artifacts.kinds()) == ["html", "screenshot", "trace"]
     assert _artifact(ctx, "screenshot").startswith(b"\x89PNG")
@@ -70,12 +75,12 @@ def test_redesign_going_live_mid_session_is_caught_before_searching(
     meridian.control.set_knobs(announcement="none")
     sessions = MemorySessionStore()
     bot = registry.get("meridian")()
-    assert isinstance(run_bot(browser, bot, _context(meridian, sessions), _request(0)),
+    assert isinstance(_lookup(browser, bot, _context(meridian, sessions), _request(0)),
                       EligibilityResult)
     meridian.control.set_knobs(layout="v2")
     ctx = _context(meridian, sessions)
     with pytest.raises(LayoutChanged, match="layout this bot does not know"):
-        run_bot(browser, bot, ctx, _request(1))
+        _lookup(browser, bot, ctx, _request(1))
     assert meridian.control.state()["searches"][meridian.username] == 1
     html = _artifact(ctx, "html").decode()
     assert 'data-layout="v2"' in html

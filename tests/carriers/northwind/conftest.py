@@ -88,8 +88,10 @@ class Runner:
                **context: Any) -> Outcome:
         self.events.clear()
         bot = registry.get("northwind")()
-        return run_bot(self.browser, bot, self.context(**context),
-                       request or request_for(index))
+        ctx = self.context(**context)
+        wanted = request or request_for(index)
+        return run_bot(self.browser, ctx,
+                       lambda page: bot.check_eligibility(page, ctx, wanted))
 
     def artifacts(self) -> list[str]:
         assert self.last is not None and isinstance(self.last.artifacts, MemoryArtifactSink)
