@@ -58,6 +58,7 @@ def config(connection: Connection) -> Config:
     """An Alembic config for this package's scripts, using ``connection``."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("file_template", "v%%(rev)s_%%(slug)s")
     cfg.attributes["connection"] = connection
     return cfg
 

@@ -6,10 +6,23 @@ no URL. Nothing here configures logging; the application owns it.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from storage import models  # noqa: F401  (registers the tables for autogenerate)
+
+
+def _render_item(kind: str, obj: Any, _autogen_context: Any) -> str | Literal[False]:
+    """New revisions spell SQLModel's column types in plain SQLAlchemy (stable imports)."""
+    if kind == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 connection = context.config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
@@ -20,6 +33,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=_render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
