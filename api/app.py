@@ -25,6 +25,7 @@ from api.routes import (
     accounts,
     audit,
     checks,
+    claims,
     health,
     inbox,
     runs,
@@ -124,7 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(LoginRequired, _login_redirect)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
-    for module in (health, checks, runs, accounts, audit):
+    for module in (health, checks, claims, runs, accounts, audit):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(inbox.router)

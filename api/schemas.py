@@ -17,9 +17,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
+from portals.claims import MAX_SEARCH_DAYS, ClaimResult, ClaimSearchRequest
+from portals.jobs import Capability
 from portals.model import EligibilityRequest, EligibilityResult
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -89,13 +92,7 @@ class CheckCreate(BaseModel):
     @field_validator("carrier")
     @classmethod
     def _known_carrier(cls, value: str) -> str:
-        from bots.registry import registry
-
-        if value not in registry:
-            raise ValueError(
-                f"unknown carrier {value!r}; known carriers: {', '.join(registry.names())}"
-            )
-        return value
+        return carrier_serving(value, Capability.ELIGIBILITY)
 
     @field_validator("date_of_birth")
     @classmethod
@@ -119,6 +116,97 @@ class CheckCreate(BaseModel):
 
     def to_request(self) -> EligibilityRequest:
         return EligibilityRequest(**self.model_dump())
+
+
+def carrier_serving(value: str, capability: Capability) -> str:
+    """A registered carrier whose bot serves ``capability``, or a ValueError naming both."""
+    from bots.registry import registry
+
+    if value not in registry:
+        raise ValueError(
+            f"unknown carrier {value!r}; known carriers: {', '.join(registry.names())}")
+    bot = registry.get(value)
+    if capability not in bot.capabilities:
+        serving = [name for name in registry.names()
+                   if capability in registry.get(name).capabilities]
+        raise ValueError(
+            f"carrier {value!r} ({bot.display_name}) does not offer {capability.value!r} on "
+            f"its portal; carriers that do: {', '.join(serving) or 'none'}")
+    return value
+
+
+def _valid_birth_date(value: dt.date) -> dt.date:
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValueError("must be on or after 1900-01-01")
+    if value > dt.date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+def _past_service_date(value: dt.date | None) -> dt.date | None:
+    if value is None:
+        return value
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValueError("must be on or after 1900-01-01")
+    if value > dt.date.today() + dt.timedelta(days=1):
+        raise ValueError("must not be in the future (claims are for services given)")
+    return value
+
+
+class ClaimCheckCreate(BaseModel):
+    """The body of POST /v1/claim-status-checks: whose claims, and which ones — one payer
+    claim number, or a date-of-service range (the bot splits a range its portal cannot
+    search in one go)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="A registered carrier whose portal offers claims.")
+    member_id: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=3, max_length=30,
+                          pattern=r"^[A-Za-z0-9-]+$"),
+    ] = Field(description="Subscriber or member ID as printed on the card.")
+    date_of_birth: Annotated[IsoDate, AfterValidator(_valid_birth_date)]
+    last_name: PersonName
+    first_name: PersonName | None = None
+    claim_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=4, max_length=30,
+                               pattern=r"^[A-Za-z0-9-]+$")
+    ] | None = Field(default=None, description="The payer's claim number.")
+    service_from: Annotated[IsoDate, AfterValidator(_past_service_date)] | None = Field(
+        default=None, validate_default=True,
+        description="First date of service to search (with service_to, without claim_number).")
+    service_to: Annotated[IsoDate, AfterValidator(_past_service_date)] | None = Field(
+        default=None, validate_default=True,
+        description=f"Last date of service to search; at most {MAX_SEARCH_DAYS} days after "
+        "service_from.")
+
+    @field_validator("carrier")
+    @classmethod
+    def _serves_claims(cls, value: str) -> str:
+        return carrier_serving(value, Capability.CLAIMS)
+
+    @field_validator("service_from", "service_to")
+    @classmethod
+    def _one_way_to_search(cls, value: dt.date | None, info: ValidationInfo
+                           ) -> dt.date | None:
+        by_number = info.data.get("claim_number") is not None
+        if by_number and value is not None:
+            raise ValueError("give claim_number or a date-of-service range, not both")
+        if not by_number and value is None:
+            raise ValueError("required when no claim_number is given")
+        start = info.data.get("service_from")
+        if info.field_name == "service_to" and value is not None and start is not None:
+            if value < start:
+                raise ValueError("is before service_from")
+            if (value - start).days > MAX_SEARCH_DAYS:
+                raise ValueError(f"a date-of-service range spans at most {MAX_SEARCH_DAYS} "
+                                 "days")
+        return value
+
+    def to_request(self) -> ClaimSearchRequest:
+        return ClaimSearchRequest(**self.model_dump())
 
 
 class CheckAccepted(BaseModel):
@@ -185,6 +273,22 @@ class CheckPublic(CheckSummary):
     service_codes: list[str]
     attempts: int
     result: EligibilityResult | None
+    documents: list[DocumentLink] = []
+    runs: list[RunPublic]
+
+
+class ClaimCheckPublic(CheckSummary):
+    """A claim-status check with its claims (empty: no claims found), runs and documents."""
+
+    kind: str = "claim_status"
+    last_name: str
+    first_name: str | None
+    date_of_birth: dt.date
+    claim_number: str | None
+    service_from: dt.date | None
+    service_to: dt.date | None
+    attempts: int
+    result: ClaimResult | None
     documents: list[DocumentLink] = []
     runs: list[RunPublic]
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.schemas import CheckCreate
+from portals.jobs import get_kind
 from storage import codes, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
@@ -61,20 +63,32 @@ def submit_check(
     idempotency_key: str | None = None,
     origin: str = "api",
 ) -> Submitted:
-    """Store a check, commit, then enqueue it; a repeated Idempotency-Key returns the first.
+    """Store an eligibility check and queue it (see :func:`submit_job`)."""
+    return submit_job(session=session, kind="eligibility", request=body.to_request(),
+                      idempotency_key=idempotency_key, origin=origin)
+
+
+def submit_job(
+    *,
+    session: Session,
+    kind: str,
+    request: BaseModel,
+    idempotency_key: str | None = None,
+    origin: str = "api",
+) -> Submitted:
+    """Store a job, commit, then enqueue it; a repeated Idempotency-Key returns the first.
 
     A reused key with another body raises :class:`IdempotencyConflict` and stores nothing.
-    Should the enqueue fail after the commit, the check stays queued and the workers'
+    Should the enqueue fail after the commit, the job stays queued and the workers'
     recovery sweep sends it again, so the caller still gets its id.
     """
-    request = body.to_request()
     if idempotency_key is not None:
         existing = _replay(session, idempotency_key, repo.fingerprint(request))
         if existing is not None:
             return Submitted(existing, created=False)
     try:
-        check = repo.create_job(session=session, request=request,
-                                  idempotency_key=idempotency_key, origin=origin)
+        check = repo.create_job(session=session, kind=kind, request=request,
+                                idempotency_key=idempotency_key, origin=origin)
         session.commit()
     except IntegrityError:
         # Another request with the same key won the race: answer with its check.
@@ -106,10 +120,19 @@ def _enqueue(job_id: str) -> None:
                       job_id)
 
 
-def retry_check(*, session: Session, job_id: str, actor: str) -> Job:
-    """A failed check goes back to queued (after staff review) and is enqueued again."""
-    if repo.get_job(session=session, job_id=job_id) is None:
-        raise NotFoundError(f"no eligibility check {job_id}")
+def job_of_kind(*, session: Session, job_id: str, kind: str) -> Job:
+    """The job with this id and kind (a job of another kind is not found under this one's
+    resource)."""
+    job = repo.get_job(session=session, job_id=job_id)
+    if job is None or job.kind != kind:
+        raise NotFoundError(f"no {get_kind(kind).title} {job_id}")
+    return job
+
+
+def retry_check(*, session: Session, job_id: str, actor: str, kind: str = "eligibility"
+                ) -> Job:
+    """A failed job goes back to queued (after staff review) and is enqueued again."""
+    job_of_kind(session=session, job_id=job_id, kind=kind)
     now = utcnow()
     moved = session.connection().execute(
         update(Job)
@@ -194,11 +217,9 @@ CODE_ENTERED_ACTION = "mfa.code_entered"
 
 
 def enter_code(*, session: Session, vault: Vault, job_id: str, code: str, actor: str,
-               ttl_seconds: float) -> None:
+               ttl_seconds: float, kind: str = "eligibility") -> None:
     """Staff type the one-time code a waiting run asked for (the last resort)."""
-    check = repo.get_job(session=session, job_id=job_id)
-    if check is None:
-        raise NotFoundError(f"no eligibility check {job_id}")
+    check = job_of_kind(session=session, job_id=job_id, kind=kind)
     if check.status != JobStatus.NEEDS_MFA_CODE:
         raise StateConflict("the check is not waiting for a code")
     codes.store_code(session=session, vault=vault, carrier=check.carrier, channel="staff",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -14,11 +15,12 @@ from api.schemas import (
     AuditPublic,
     CheckPublic,
     CheckSummary,
+    ClaimCheckPublic,
     DocumentLink,
     RunPublic,
 )
 from api.services import resolutions
-from portals.model import EligibilityResult
+from portals.jobs import get_kind
 from storage import repo
 from storage.models import Artifact, AuditEvent, CarrierAccount, Job, Run
 
@@ -50,7 +52,8 @@ def runs_public(
         event = resolved.get(run.id)
         artifacts = repo.list_artifacts(session=session, run_id=run.id)
         out.append(RunPublic(
-            id=run.id, job_id=run.job_id, check_id=run.job_id, carrier=run.carrier, attempt=run.attempt,
+            id=run.id, job_id=run.job_id, check_id=run.job_id, carrier=run.carrier,
+            attempt=run.attempt,
             status=run.status, started_at=run.started_at, finished_at=run.finished_at,
             error_type=run.error_type, error_message=run.error_message,
             resolved=event is not None,
@@ -69,33 +72,59 @@ def check_summary(check: Job) -> CheckSummary:
                         message=check.message)
 
 
-def load_result(*, session: Session, job_id: str) -> EligibilityResult | None:
+def load_result(*, session: Session, job_id: str) -> Any:
+    """The job's stored result as its kind's model (None if none, or if it no longer fits
+    the model: logged without its content, which is PHI)."""
     try:
         return repo.get_result(session=session, job_id=job_id)
     except ValidationError:
-        log.exception("stored result of check %s no longer fits the model", job_id)
+        log.error("stored result of job %s no longer fits the model", job_id)
         return None
+
+
+def _documents(session: Session, job: Job, url: ArtifactUrl) -> list[DocumentLink]:
+    resource = get_kind(job.kind).resource
+    return [
+        DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
+                     content_type=a.content_type, size=a.size, sha256=a.sha256,
+                     url=f"/v1/{resource}/{job.id}/documents/{a.id}"
+                     if url is api_artifact_url else url(a))
+        for a in repo.result_documents(session=session, job_id=job.id)
+    ]
+
+
+def _runs(session: Session, job: Job, url: ArtifactUrl) -> list[RunPublic]:
+    runs = sorted(repo.list_runs(session=session, job_id=job.id),
+                  key=lambda r: (r.attempt, r.started_at))
+    return runs_public(session=session, runs=runs, url=url)
 
 
 def check_public(
     *, session: Session, check: Job, url: ArtifactUrl = api_artifact_url
 ) -> CheckPublic:
-    runs = sorted(repo.list_runs(session=session, job_id=check.id),
-                  key=lambda r: (r.attempt, r.started_at))
     return CheckPublic(
         **check_summary(check).model_dump(),
         last_name=check.last_name, first_name=check.first_name,
         date_of_birth=check.date_of_birth, service_date=check.request.get("service_date"),
         service_codes=list(check.request.get("service_codes") or []), attempts=check.attempts,
         result=load_result(session=session, job_id=check.id),
-        documents=[
-            DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
-                         content_type=a.content_type, size=a.size, sha256=a.sha256,
-                         url=f"/v1/eligibility-checks/{check.id}/documents/{a.id}"
-                         if url is api_artifact_url else url(a))
-            for a in repo.result_documents(session=session, job_id=check.id)
-        ],
-        runs=runs_public(session=session, runs=runs, url=url),
+        documents=_documents(session, check, url),
+        runs=_runs(session, check, url),
+    )
+
+
+def claim_check_public(
+    *, session: Session, job: Job, url: ArtifactUrl = api_artifact_url
+) -> ClaimCheckPublic:
+    request = job.request
+    return ClaimCheckPublic(
+        **check_summary(job).model_dump(),
+        last_name=job.last_name, first_name=job.first_name, date_of_birth=job.date_of_birth,
+        claim_number=request.get("claim_number"), service_from=request.get("service_from"),
+        service_to=request.get("service_to"), attempts=job.attempts,
+        result=load_result(session=session, job_id=job.id),
+        documents=_documents(session, job, url),
+        runs=_runs(session, job, url),
     )
 
 

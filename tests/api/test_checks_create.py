@@ -145,7 +145,7 @@ def test_a_good_request_is_stored_then_enqueued(
         assert (check.carrier, check.member_id, check.last_name) == ("meridian", "MER100200",
                                                                      "Rivera")
         assert check.date_of_birth == dt.date(1980, 4, 2)
-        assert check.service_codes == ["99213", "70551"]
+        assert repo.job_request(check).service_codes == ["99213", "70551"]
         assert check.origin == "api"
     assert queue.check_ids() == [body["id"]]
     assert queue.pending() == 1

@@ -110,7 +110,7 @@ def test_form_creates_and_enqueues_a_check(ui: TestClient, db: Engine,
     with session_scope(db) as session:
         check = repo.get_job(session=session, job_id=job_id)
         assert check is not None and check.origin == "web"
-        assert check.service_codes == ["99213", "70551"]
+        assert repo.job_request(check).service_codes == ["99213", "70551"]
     assert queue.check_ids() == [job_id]
     # a double submission of the same form is the same check
     again = ui.post("/checks", data=form, follow_redirects=False)

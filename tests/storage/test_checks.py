@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import repo
 from storage.models import JobStatus
-from tests.storage.conftest import Clock, create_check, load_check, make_request, new_session
+from tests.storage.conftest import Clock, create_job, load_check, make_request, new_session
 
 LEASE = 60.0
 
@@ -34,14 +34,14 @@ def _release(engine: Engine, job_id: str, status: JobStatus,
 
 
 def test_create_and_get(any_engine: Engine) -> None:
-    job_id = create_check(any_engine, origin="bench")
+    job_id = create_job(any_engine, origin="bench")
     check = load_check(any_engine, job_id)
     assert check.status == JobStatus.QUEUED
     assert check.carrier == "meridian"
     assert check.member_id == "MER100200"
     assert check.date_of_birth == dt.date(1980, 4, 2)
-    assert check.service_date == dt.date(2025, 3, 1)
-    assert check.service_codes == ["99213", "97110"]
+    assert repo.job_request(check).service_date == dt.date(2025, 3, 1)
+    assert repo.job_request(check).service_codes == ["99213", "97110"]
     assert check.attempts == 0
     assert check.origin == "bench"
     assert check.lease_owner is None
@@ -58,7 +58,7 @@ def test_fingerprint_tells_requests_apart() -> None:
 
 
 def test_idempotency_key_lookup_and_uniqueness(any_engine: Engine) -> None:
-    job_id = create_check(any_engine, idempotency_key="req-123")
+    job_id = create_job(any_engine, idempotency_key="req-123")
     with new_session(any_engine) as session:
         found = repo.find_by_idempotency_key(session=session, key="req-123")
         assert found is not None and found.id == job_id
@@ -73,7 +73,7 @@ def test_idempotency_key_lookup_and_uniqueness(any_engine: Engine) -> None:
 
 
 def test_list_checks_newest_first(any_engine: Engine, clock: Clock) -> None:
-    ids = [create_check(any_engine, member_id=f"MER10020{i}") for i in range(3)]
+    ids = [create_job(any_engine, member_id=f"MER10020{i}") for i in range(3)]
     with new_session(any_engine) as session:
         listed = [c.id for c in repo.list_jobs(session=session)]
         assert set(listed) == set(ids)
@@ -83,7 +83,7 @@ def test_list_checks_newest_first(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_claim_is_exclusive(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a") is True
     assert _claim(any_engine, job_id, "worker-b") is False
     check = load_check(any_engine, job_id)
@@ -101,7 +101,7 @@ def test_claim_of_unknown_check_fails(any_engine: Engine) -> None:
                                     JobStatus.FAILED])
 def test_claim_of_finished_check_fails(any_engine: Engine, clock: Clock,
                                        status: JobStatus) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     _release(any_engine, job_id, status, message="done")
     check = load_check(any_engine, job_id)
@@ -114,7 +114,7 @@ def test_claim_of_finished_check_fails(any_engine: Engine, clock: Clock,
 
 
 def test_lapsed_lease_can_be_reclaimed(any_engine: Engine, clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     clock.advance(LEASE / 2)
     assert _claim(any_engine, job_id, "worker-b") is False  # lease still live
@@ -131,7 +131,7 @@ def test_lapsed_lease_can_be_reclaimed(any_engine: Engine, clock: Clock) -> None
 
 def test_lapsed_lease_while_waiting_for_mfa_can_be_reclaimed(any_engine: Engine,
                                                              clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     with new_session(any_engine) as session:
         assert repo.set_job_status(session=session, job_id=job_id, worker="worker-a",
@@ -145,7 +145,7 @@ def test_lapsed_lease_while_waiting_for_mfa_can_be_reclaimed(any_engine: Engine,
 
 
 def test_renew_lease_only_by_owner(any_engine: Engine, clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     first_expiry = load_check(any_engine, job_id).lease_expires_at
     assert first_expiry is not None
@@ -162,7 +162,7 @@ def test_renew_lease_only_by_owner(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_renew_after_release_fails(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     _release(any_engine, job_id, JobStatus.SUCCEEDED)
     with new_session(any_engine) as session:
@@ -171,7 +171,7 @@ def test_renew_after_release_fails(any_engine: Engine) -> None:
 
 
 def test_release_with_retry_at(any_engine: Engine, clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     assert _claim(any_engine, job_id, "worker-a")
     retry_at = clock.now() + dt.timedelta(seconds=40)
     _release(any_engine, job_id, JobStatus.QUEUED, retry_at=retry_at,
@@ -190,12 +190,12 @@ def test_release_with_retry_at(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_stale_checks(any_engine: Engine, clock: Clock) -> None:
-    lapsed = create_check(any_engine, member_id="MER000001")
-    live = create_check(any_engine, member_id="MER000002")
-    old_queued = create_check(any_engine, member_id="MER000003")
-    fresh_queued = create_check(any_engine, member_id="MER000004")
-    waiting_retry = create_check(any_engine, member_id="MER000005")
-    finished = create_check(any_engine, member_id="MER000006")
+    lapsed = create_job(any_engine, member_id="MER000001")
+    live = create_job(any_engine, member_id="MER000002")
+    old_queued = create_job(any_engine, member_id="MER000003")
+    fresh_queued = create_job(any_engine, member_id="MER000004")
+    waiting_retry = create_job(any_engine, member_id="MER000005")
+    finished = create_job(any_engine, member_id="MER000006")
 
     assert _claim(any_engine, lapsed, "dead-worker", lease=10)
     assert _claim(any_engine, waiting_retry, "worker")
@@ -234,7 +234,7 @@ def test_stale_checks(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_touch_check_moves_updated_at(any_engine: Engine, clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     before = load_check(any_engine, job_id).updated_at
     clock.advance(5)
     with new_session(any_engine) as session:
@@ -245,7 +245,7 @@ def test_touch_check_moves_updated_at(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_claim_from_eight_threads_has_one_winner(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     workers = 8
     barrier = threading.Barrier(workers)
     results: list[bool] = []

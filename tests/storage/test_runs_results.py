@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portals.model import BenefitKind, CoverageLevel, Network
 from storage import repo
 from storage.models import Artifact, Run, RunStatus, utcnow
-from tests.storage.conftest import Clock, create_check, new_session, sample_result
+from tests.storage.conftest import Clock, create_job, new_session, sample_result
 
 
 def _start(engine: Engine, job_id: str, worker: str = "worker-a") -> Run:
@@ -28,7 +28,7 @@ def _start(engine: Engine, job_id: str, worker: str = "worker-a") -> Run:
 
 
 def test_start_and_finish_run(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     run = _start(any_engine, job_id)
     assert run.attempt == 1
     assert run.status == RunStatus.RUNNING
@@ -50,7 +50,7 @@ def test_start_and_finish_run(any_engine: Engine) -> None:
 
 
 def test_run_events_append_in_order(any_engine: Engine) -> None:
-    run = _start(any_engine, create_check(any_engine))
+    run = _start(any_engine, create_job(any_engine))
     for event in ("login", "mfa code accepted", "member found"):
         with new_session(any_engine) as session:
             repo.add_run_event(session=session, run_id=run.id, event=event)
@@ -65,7 +65,7 @@ def test_run_events_append_in_order(any_engine: Engine) -> None:
 
 
 def test_abandon_runs_of_a_dead_worker(any_engine: Engine, clock: Clock) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     first = _start(any_engine, job_id, "dead-worker")
     clock.advance(120)
     second = _start(any_engine, job_id, "new-worker")
@@ -84,8 +84,8 @@ def test_abandon_runs_of_a_dead_worker(any_engine: Engine, clock: Clock) -> None
 
 
 def test_list_runs_filters(any_engine: Engine, clock: Clock) -> None:
-    check_a = create_check(any_engine, member_id="MER000001")
-    check_b = create_check(any_engine, member_id="MER000002")
+    check_a = create_job(any_engine, member_id="MER000001")
+    check_b = create_job(any_engine, member_id="MER000002")
     run_a = _start(any_engine, check_a)
     clock.advance(1)
     run_b = _start(any_engine, check_b)
@@ -103,7 +103,7 @@ def test_list_runs_filters(any_engine: Engine, clock: Clock) -> None:
 
 
 def test_artifacts(any_engine: Engine) -> None:
-    run = _start(any_engine, create_check(any_engine))
+    run = _start(any_engine, create_job(any_engine))
     with new_session(any_engine) as session:
         shot = repo.add_artifact(session=session, run_id=run.id, kind="screenshot",
                                  filename="failure.png", content_type="image/png", size=1234,
@@ -131,7 +131,7 @@ def test_artifact_needs_an_existing_run(any_engine: Engine) -> None:
 
 
 def test_result_round_trip_is_exact(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     run = _start(any_engine, job_id)
     result = sample_result()
     with new_session(any_engine) as session:
@@ -155,7 +155,7 @@ def test_result_round_trip_is_exact(any_engine: Engine) -> None:
 
 
 def test_one_result_per_check(any_engine: Engine) -> None:
-    job_id = create_check(any_engine)
+    job_id = create_job(any_engine)
     run = _start(any_engine, job_id)
     with new_session(any_engine) as session:
         check = repo.get_job(session=session, job_id=job_id)
@@ -192,7 +192,7 @@ def test_dumps_safe() -> None:
 
 
 def test_artifacts_created_before_oldest_first(any_engine: Engine) -> None:
-    run = _start(any_engine, create_check(any_engine))
+    run = _start(any_engine, create_job(any_engine))
     now = utcnow()
     ages = {"old.html": 40, "older.html": 50, "new.html": 1}
     with new_session(any_engine) as session:

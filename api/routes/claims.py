@@ -1,0 +1,13 @@
+"""/v1/claim-status-checks: a patient's claims at a carrier, by payer claim number or by
+date-of-service range, with statuses, amounts, adjustments, payments and remittances."""
+
+from __future__ import annotations
+
+from api.routes.jobs import job_router
+from api.schemas import ClaimCheckCreate, ClaimCheckPublic
+from api.views import claim_check_public
+from portals.kinds import CLAIM_STATUS
+
+router = job_router(
+    CLAIM_STATUS, create_model=ClaimCheckCreate, public_model=ClaimCheckPublic,
+    public=lambda session, job: claim_check_public(session=session, job=job))
