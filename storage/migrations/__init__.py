@@ -37,6 +37,8 @@ BASELINE = "0001"
 """The schema of the release before migrations (revision 0001)."""
 PREVIOUS_RELEASE_TABLES = frozenset({"eligibility_checks", "eligibility_results"})
 """Tables only the release before migrations had; their presence means "adopt at 0001"."""
+RENAMED_TO = frozenset({"jobs", "job_results"})
+"""What revision 0002 renames those tables to."""
 
 
 class MigrationError(RuntimeError):
@@ -90,6 +92,11 @@ def upgrade(engine: Engine, revision: str = "head") -> Upgrade:
         if before is None:
             tables = set(inspect(conn).get_table_names())
             if tables & PREVIOUS_RELEASE_TABLES:
+                if clash := sorted(tables & RENAMED_TO):
+                    raise MigrationError(
+                        "the database has the previous release's tables and also "
+                        f"{', '.join(clash)} (made by create_all of newer models); drop "
+                        "those (or the database) and start again")
                 _stamp(conn, BASELINE)
                 how = "adopted"
             elif not tables & set(SQLModel.metadata.tables):

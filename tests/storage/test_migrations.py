@@ -290,6 +290,21 @@ def test_an_unversioned_database_that_is_no_release_is_refused(any_db_url: str) 
         engine.dispose()
 
 
+def test_previous_release_tables_next_to_new_ones_are_refused_clearly(
+        any_db_url: str) -> None:
+    # given: a development database where an unversioned build's create_all added jobs
+    make_previous_release_db(any_db_url)
+    engine = make_engine(any_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE jobs (id VARCHAR(32) PRIMARY KEY)"))
+        with pytest.raises(migrations.MigrationError, match="also jobs"):
+            create_schema(engine)
+        assert migrations.current(engine) is None
+    finally:
+        engine.dispose()
+
+
 def test_processes_starting_together_migrate_once(any_db_url: str) -> None:
     # given: four workers starting at once on an empty database, each with its engine
     errors: list[BaseException] = []
