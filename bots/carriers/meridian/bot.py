@@ -1,110 +1,89 @@
 """Meridian Health: a classic server-rendered provider portal with TOTP.
 
-Flow: open the search page; a saved session lands there directly, otherwise the portal
-redirects to sign-in (a lapsed session too) and the bot logs in once: password, TOTP,
-the announcement interstitial. The announcement modal is dismissed by a locator handler
-whenever it shows up. Then search, wait for the result or "No records found", read the
-page and check that it is the requested patient's.
+Every job runs through the flow kit (:func:`bots.flow.signed_in`): open the job's first
+page; a saved session lands there directly, otherwise the portal redirects to sign-in (a
+lapsed session too) and the bot logs in once: password, TOTP, the announcement
+interstitial. The announcement modal is dismissed by a locator handler whenever it shows
+up. One page classifier (:data:`SCREENS`) turns the maintenance and unavailable pages into
+PortalUnavailable and a page of another layout into LayoutChanged, on every wait.
+
+Eligibility: search, wait for the result or "No records found", read the page and check
+that it is the requested patient's. Claims: :mod:`bots.carriers.meridian.claims`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from playwright.sync_api import Page
 
-from bots.base import BotContext, CarrierBot, MfaKind, Outcome
+from bots.base import BotContext, Capability, CarrierBot, ClaimsOutcome, MfaKind, Outcome
 from bots.carriers.meridian import selectors as S
+from bots.carriers.meridian.claims import search_claims
 from bots.carriers.meridian.parse import parse_benefits
-from bots.errors import (
-    AccountLocked,
-    LayoutChanged,
-    LoginRejected,
-    MfaFailed,
-    PortalUnavailable,
-    SessionExpired,
-)
-from bots.flow import wait_for_any
+from bots.errors import LayoutChanged, MfaFailed
+from bots.flow import NeedsLogin, Screens, check_response, login_refused, signed_in
 from bots.mfa import totp_codes
 from bots.parsing import verify_patient
 from bots.registry import register
+from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityRequest, NotFound
 
-_DOWN = {"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILABLE}
-_UNKNOWN = {"unknown_layout": S.OTHER_LAYOUT}
+T = TypeVar("T")
 
-
-def _await(page: Page, states: dict[str, str]) -> str:
-    """Wait for one of ``states``; a page of another layout is LayoutChanged at once (the
-    strict parser and the wait's timeout catch a redesign that keeps the marker)."""
-    state = wait_for_any(page, {**_UNKNOWN, **states})  # an unknown layout wins
-    if state in _UNKNOWN:
-        raise LayoutChanged("the portal shows a page layout this bot does not know")
-    if state in _DOWN:
-        raise PortalUnavailable(f"the portal shows its {state} page")
-    return state
+SCREENS = Screens(down={"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILABLE},
+                  unknown={"unknown_layout": S.OTHER_LAYOUT})
+"""Meridian's page classifier (no throttled page: a 429 is caught by its status)."""
 
 
 @register
 class MeridianBot(CarrierBot):
     name = "meridian"
     display_name = "Meridian Health"
+    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS})
     mfa_kinds = frozenset({MfaKind.TOTP})
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
+        return self._signed_in(page, ctx, S.SEARCH_PATH, S.SEARCH_FORM, "open_search",
+                               lambda: self._eligibility(page, ctx, request))
+
+    def search_claims(self, page: Page, ctx: BotContext, request: ClaimSearchRequest
+                      ) -> ClaimsOutcome:
+        return self._signed_in(page, ctx, S.CLAIMS_PATH, S.CLAIM_SEARCH_FORM, "open_claims",
+                               lambda: search_claims(page, ctx, request, SCREENS,
+                                                     carrier=self.name))
+
+    # -- sign-in, shared by every job ------------------------------------------------------
+
+    def _signed_in(self, page: Page, ctx: BotContext, path: str, ready: str, event: str,
+                   task: Callable[[], T]) -> T:
+        """``task`` on the page at ``path`` (showing ``ready``), signed in at most once."""
         page.add_locator_handler(page.locator(S.ANNOUNCEMENT_MODAL),
                                  lambda modal: modal.locator(S.ANNOUNCEMENT_CLOSE).click())
-        logged_in = False
+        return signed_in(ctx, start=lambda: self._open(page, ctx, path, ready, event),
+                         login=lambda: self._login(page, ctx), task=task)
+
+    def _open(self, page: Page, ctx: BotContext, path: str, ready: str, event: str) -> bool:
+        """Open ``path``; True when it shows ``ready`` (signed in), False on sign-in."""
+        ctx.on_event(event)
+        check_response(page.goto(ctx.base_url.rstrip("/") + path))
         while True:
-            self._open_search(page, ctx)
-            state = self._signed_in_state(page)
-            if state == "login":
-                if logged_in:
-                    raise SessionExpired("the portal asked to sign in again right after a login")
-                self._login(page, ctx)
-                logged_in = True
-                continue
-            outcome = self._search(page, ctx, request)
-            if outcome == "login":  # the session lapsed between two pages
-                if logged_in:
-                    raise SessionExpired("the session expired twice in one lookup")
-                self._login(page, ctx)
-                logged_in = True
-                continue
-            if outcome == "not_found":
-                return NotFound(carrier=self.name,
-                                message=S.NO_RECORDS_TEXT)
-            result = parse_benefits(page.content())
-            verify_patient(result.member, request)
-            return result
-
-    # -- steps -------------------------------------------------------------------------
-
-    def _open_search(self, page: Page, ctx: BotContext) -> None:
-        ctx.on_event("open_search")
-        response = page.goto(ctx.base_url.rstrip("/") + S.SEARCH_PATH)
-        if response is not None and response.status in (429, 502, 503, 504):
-            raise PortalUnavailable(f"the portal answered {response.status}")
-
-    def _signed_in_state(self, page: Page) -> str:
-        state = _await(page, {"search": S.SEARCH_FORM, "login": S.LOGIN_FORM,
-                                    "notice": S.NOTICE_FORM, **_DOWN})
-        if state == "notice":
+            state = SCREENS.wait(page, {"ready": ready, "login": S.LOGIN_FORM,
+                                        "notice": S.NOTICE_FORM})
+            if state != "notice":
+                return state == "ready"
             page.locator(S.ACKNOWLEDGE).click()
-            return self._signed_in_state(page)
-        return state
 
     def _login(self, page: Page, ctx: BotContext) -> None:
         creds = ctx.credentials
-        ctx.on_event("login")
         page.locator(S.USERNAME).fill(creds.username)
         page.locator(S.PASSWORD).fill(creds.password.get_secret_value())
         page.locator(S.LOGIN_BUTTON).click()
-        state = _await(page, {"mfa": S.MFA_FORM, "error": S.LOGIN_ERROR, **_DOWN})
+        state = SCREENS.wait(page, {"mfa": S.MFA_FORM, "error": S.LOGIN_ERROR})
         if state == "error":
-            message = page.locator(S.LOGIN_ERROR).inner_text()
-            if S.LOCKED_TEXT in message.lower():
-                raise AccountLocked(f"the portal says: {message.strip()}")
-            raise LoginRejected(f"the portal says: {message.strip()}")
+            raise login_refused(page.locator(S.LOGIN_ERROR).inner_text(), [S.LOCKED_TEXT])
         self._totp(page, ctx)
 
     def _totp(self, page: Page, ctx: BotContext) -> None:
@@ -117,9 +96,8 @@ class MeridianBot(CarrierBot):
             code = totp_codes.code(creds.account_key, creds.totp_secret.get_secret_value())
             page.locator(S.OTP).fill(code)
             page.locator(S.VERIFY_BUTTON).click()
-            state = _await(page, {"error": S.MFA_ERROR, "home": S.HOME,
-                                        "notice": S.NOTICE_FORM, "search": S.SEARCH_FORM,
-                                        **_DOWN})
+            state = SCREENS.wait(page, {"error": S.MFA_ERROR, "home": S.HOME,
+                                        "notice": S.NOTICE_FORM, "search": S.SEARCH_FORM})
             if state != "error":
                 return
             message = page.locator(S.MFA_ERROR).inner_text().strip()
@@ -127,17 +105,24 @@ class MeridianBot(CarrierBot):
                 raise MfaFailed(f"the portal refused the code: {message}")
         raise MfaFailed("no fresh code was accepted")  # pragma: no cover
 
-    def _search(self, page: Page, ctx: BotContext, request: EligibilityRequest) -> str:
+    # -- eligibility -------------------------------------------------------------------------
+
+    def _eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
+                     ) -> Outcome:
         ctx.on_event("search")
         page.locator(S.MEMBER_ID).fill(request.member_id)
         page.locator(S.DOB).fill(request.date_of_birth.strftime(S.DATE_FORMAT))
         page.locator(S.LAST_NAME).fill(request.last_name)
         page.locator(S.SEARCH_BUTTON).click()
-        state = _await(page, {"result": S.RESULT, "error": S.SEARCH_ERROR,
-                                    "login": S.LOGIN_FORM, **_DOWN})
+        state = SCREENS.wait(page, {"result": S.RESULT, "error": S.SEARCH_ERROR,
+                                    "login": S.LOGIN_FORM})
+        if state == "login":  # the session lapsed between two pages
+            raise NeedsLogin()
         if state == "error":
             message = page.locator(S.SEARCH_ERROR).inner_text().strip()
             if message.startswith(S.NO_RECORDS_TEXT):
-                return "not_found"
+                return NotFound(carrier=self.name, message=S.NO_RECORDS_TEXT)
             raise LayoutChanged(f"the search form refused the request: {message}")
-        return state
+        result = parse_benefits(page.content())
+        verify_patient(result.member, request)
+        return result

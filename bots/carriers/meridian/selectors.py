@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # sign-in
+LOGIN_PATH = "/login"
 LOGIN_FORM = "form#login-form"
 USERNAME = "#username"
 PASSWORD = "#password"
@@ -127,3 +128,113 @@ LEVELS = {"Individual": "IND", "Family": "FAM"}
 STATUSES = {"Active": "active", "Inactive": "inactive", "Terminated": "terminated"}
 GENDERS = {"Female": "F", "Male": "M"}
 RELATIONSHIPS = {"Self": "18", "Spouse": "01", "Child": "19"}
+
+# -- claim status and payments -------------------------------------------------------------
+CLAIMS_PATH = "/claims"
+CLAIM_SEARCH_FORM = "form#claim-search-form"
+MODE_CLAIM_NUMBER = "#mode-claim-number"
+MODE_DATE_RANGE = "#mode-date-range"
+CLAIM_MEMBER_ID = "#claim-member-id"
+CLAIM_DOB = "#claim-dob"
+CLAIM_LAST_NAME = "#claim-last-name"
+CLAIM_NUMBER = "#claim-number"
+SERVICE_FROM = "#service-from"
+SERVICE_TO = "#service-to"
+CLAIM_SEARCH_BUTTON = "#claim-search-button"
+CLAIM_SEARCH_ERROR = "#claim-search-error"
+NO_CLAIMS_TEXT = "No claims found"
+NO_MEMBER_TEXT = "No member found"
+CLAIM_RANGE_MONTHS = 24
+"""The portal refuses a date-of-service range of more than 24 months: the bot splits."""
+ERROR_TITLE = "#error-title"
+ERROR_MESSAGE = "#error-message"
+
+# the result list: "Page k of N", 10 a page, a Next link on every page but the last
+CLAIM_RESULTS = "#claim-results"
+CLAIM_RESULTS_TITLE = "#claim-results h1"
+CLAIM_RESULTS_TITLE_TEXT = "Claim Search Results"
+CLAIM_RESULTS_COUNT = "#claim-results-count"
+CLAIM_RESULTS_COUNT_PATTERN = r"Claims (\d+)\u2013(\d+) of (\d+)"
+CLAIMS_TABLE = "#claims-table"
+CLAIMS_COLUMNS = ["Claim Number", "Patient", "Member ID", "Dates of Service", "Billed", "Paid",
+                  "Status"]
+CLAIM_LINK = "a.claim-link"
+PAGER_STATUS = "#claims-pager #pager-status"
+PAGER_PATTERN = r"Page (\d+) of (\d+)"
+PAGER_NEXT = "#claims-pager a#pager-next"
+PAGE_SIZE = 10
+RESULTS_HREF_PATTERN = r"/claims/results/[A-Za-z0-9_-]+"
+"""Every link of a search's pages starts so (the token is opaque)."""
+
+# the claim detail page
+CLAIM_DETAIL = "#claim-detail"
+CLAIM_DETAIL_TITLE = "#claim-detail h1"
+CLAIM_DETAIL_TITLE_TEXT = "Claim Detail"
+CLAIM_SECTIONS = (
+    ("claim-summary-section", "Claim Summary"),
+    ("claim-patient-section", "Patient"),
+    ("claim-providers-section", "Providers"),
+    ("claim-totals-section", "Claim Totals"),
+    ("claim-lines-section", "Service Lines"),
+    ("claim-payments-section", "Payments"),
+)
+CLAIM_SUMMARY_DETAILS = "dl#claim-summary"
+CLAIM_SUMMARY = (("number", "Claim Number", "claim-number-value"),
+                 ("account", "Patient Account Number", "patient-account-number"),
+                 ("status", "Claim Status", "claim-status"),
+                 ("status_code", "Status Code", "claim-status-code"),
+                 ("status_date", "Status Date", "claim-status-date"),
+                 ("dates", "Dates of Service", "claim-service-dates"),
+                 ("place", "Place of Service", "claim-place-of-service"))
+CLAIM_PATIENT_DETAILS = "dl#claim-patient"
+CLAIM_PATIENT = (("name", "Name", "claim-patient-name"),
+                 ("id", "Member ID", "claim-patient-member-id"),
+                 ("dob", "Date of Birth", "claim-patient-dob"))
+CLAIM_PROVIDER_DETAILS = "dl#claim-providers"
+CLAIM_PROVIDERS = (("billing_name", "Billing Provider", "billing-provider-name"),
+                   ("billing_npi", "Billing Provider NPI", "billing-provider-npi"),
+                   ("rendering_name", "Rendering Provider", "rendering-provider-name"),
+                   ("rendering_npi", "Rendering Provider NPI", "rendering-provider-npi"))
+CLAIM_TOTAL_DETAILS = "dl#claim-totals"
+CLAIM_TOTALS = (("billed", "Total Billed", "claim-total-billed"),
+                ("allowed", "Total Allowed", "claim-total-allowed"),
+                ("paid", "Total Paid", "claim-total-paid"),
+                ("patient", "Patient Responsibility", "claim-patient-responsibility"))
+CLAIM_LINES_TABLE = "#claim-lines-table"
+CLAIM_LINE_COLUMNS = ["Line", "Service Date", "Procedure", "Modifiers", "Units", "Billed",
+                      "Allowed", "Paid", "Adjustments"]
+ADJUSTMENT_ITEMS = "ul.adjustments > li"
+ADJUSTMENT_PATTERN = (r"(CO|PR|OA|PI|CR)-([A-Z]?\d{1,3}) (-?\$(?:0|[1-9]\d{0,2}(?:,\d{3})*)"
+                      r"\.\d{2})(?: RARC ([A-Z]{1,2}\d{1,4}))?")
+"""``CO-45 $12.00``, or with a remark code ``CO-50 $145.00 RARC N115``."""
+PAYMENTS_TABLE = "#claim-payments-table"
+PAYMENT_COLUMNS = ["Payment Method", "Check/EFT Number", "Payment Date", "Amount",
+                   "Remittance"]
+NO_PAYMENTS = "#no-payments"
+NO_PAYMENTS_TEXT = "No payments have been issued for this claim."
+EOB_LINK = "a.eob-link"
+EOB_FILENAME_PATTERN = r"MeridianHealth-EOB-[A-Za-z0-9-]+\.pdf"
+PAYMENT_METHODS = {"Check": "CHK", "EFT": "ACH"}
+CLAIM_STATUSES = {
+    "Received": "A1",
+    "Accepted": "A2",
+    "In Process": "P1",
+    "Pending - Provider Information Requested": "P3",
+    "Paid": "F1",
+    "Denied": "F2",
+    "Adjusted": "F3",
+    "Processed - No Payment": "F4",
+}
+"""Meridian's status words -> 277 claim status category."""
+CLAIM_NUMBER_PATTERN = r"MH\d{10}"
+DATE_RANGE_PATTERN = r"(\d{2}/\d{2}/\d{4}) - (\d{2}/\d{2}/\d{4})"
+NPI_PATTERN = r"\d{10}"
+PLACE_PATTERN = r"\d{2}"
+STATUS_CODE_PATTERN = r"\d{1,3}"
+PROCEDURE_PATTERN = r"[A-Z0-9]{5}"
+MODIFIER_PATTERN = r"[A-Z0-9]{2}"
+UNITS_PATTERN = r"[1-9]\d{0,2}(\.\d{1,3})?"
+PAYMENT_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,40}"
+ACCOUNT_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,30}"
+EOB_CONTENT_TYPE = "application/pdf"
+EOB_MAGIC = b"%PDF-"
