@@ -156,6 +156,10 @@ def check_response(response: Response | None, what: str = "the portal") -> None:
                                 retry_after=retry_after(response.headers.get("retry-after")))
 
 
+_CHANNEL_WORDS = {"sms": "SMS"}
+"""How messages name a channel where its code name is not the word people use."""
+
+
 def out_of_band_code(ctx: BotContext, channel: str) -> str:
     """Wait for the code the portal sent by ``channel`` ("sms" or "email") through the
     run's code source (the inbox, then a person); MfaCodeTimeout when none comes."""
@@ -165,7 +169,8 @@ def out_of_band_code(ctx: BotContext, channel: str) -> str:
     ctx.on_event(f"mfa_{channel}_sent")
     code = ctx.codes.wait_for_code(channel, ctx.mfa_wait_seconds)
     if not code:
-        raise MfaCodeTimeout(f"no {channel} code arrived within {ctx.mfa_wait_seconds:g} s")
+        words = _CHANNEL_WORDS.get(channel, channel)
+        raise MfaCodeTimeout(f"no {words} code arrived within {ctx.mfa_wait_seconds:g} s")
     ctx.on_event("mfa")
     return code
 

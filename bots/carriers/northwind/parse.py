@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, Tag
 from bots import parsing as p
 from bots.carriers.northwind import selectors as S
 from bots.errors import LayoutChanged, PatientMismatch
+from bots.flow import retry_after as retry_after  # the one Retry-After parser, re-exported
 from portals.model import (
     BenefitKind,
     BenefitLine,
@@ -76,13 +77,6 @@ def code_hint_digits(text: str) -> str:
     if not match:
         raise LayoutChanged(f"the code screen says {text!r}, not where the code was sent")
     return match.group(1)
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header given in seconds (None otherwise)."""
-    if value is None or not value.strip().isdigit():
-        return None
-    return float(value.strip())
 
 
 # -- the shell and the search results ----------------------------------------------------

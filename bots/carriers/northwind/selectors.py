@@ -140,3 +140,114 @@ API_CATEGORIES = {
     "generic_rx": "88", "chiropractic": "33", "physical_therapy": "PT",
     "general_medical": "1", "dental": "35", "vision": "AL", "hospital": "47",
 }
+
+# markers of the v2 redesign's screens (the page classifier stops at once on any of them)
+V2_SCREENS = "div#root.hz-root, [data-qa=signin], [data-qa=lookup], [data-qa=claims]"
+
+# -- claims ---------------------------------------------------------------------------------
+NAV_ELIGIBILITY = "#nw-nav-eligibility"
+NAV_CLAIMS = "#nw-nav-claims"
+CLAIMS_FORM = "form#nw-claims-form"
+CLAIMS_MEMBER_ID = "#nw-claims-member-id"
+CLAIMS_DOB = "#nw-claims-dob"
+"""<input type=date>: filled with the ISO date (as are the service dates)."""
+CLAIMS_LAST_NAME = "#nw-claims-last-name"
+CLAIMS_NUMBER = "#nw-claims-number"
+CLAIMS_FROM = "#nw-claims-from"
+CLAIMS_TO = "#nw-claims-to"
+CLAIMS_SEARCH_BUTTON = "#nw-claims-search-button"
+CLAIMS_OUTPUT = "#nw-claims-output"
+CLAIMS_LIST = "table#nw-claims-list"
+CLAIMS_ROWS = "table#nw-claims-list tbody tr"
+CLAIMS_NONE = "#nw-claims-none"
+CLAIMS_NO_MEMBER = "#nw-claims-no-member"
+CLAIMS_ERROR = "#nw-claims-error"
+CLAIMS_MORE = "#nw-claims-more"
+CLAIMS_MORE_READY = "#nw-claims-more:enabled"
+CLAIMS_END = "#nw-claims-end"
+CLAIMS_COUNT = "#nw-claims-count"
+CLAIMS_COUNT_PATTERN = r"^Showing (\d+) of (\d+) claims$"
+CLAIMS_END_PATTERN = r"^All (\d+) claims shown$"
+CLAIMS_LIST_COLUMNS = ["Claim number", "Dates of service", "Billed", "Paid", "Status",
+                       "Details"]
+VIEW_CLAIM = "button.nw-view-claim"
+VIEW_CLAIM_TEXT = "View details"
+DATE_RANGE_SEPARATOR = " \u2013 "
+
+# the claim detail drawer ({ref} is the row's data-ref)
+DRAWER = "aside#nw-claim-drawer"
+DRAWER_FOR = 'aside#nw-claim-drawer[data-ref="{ref}"]'
+DRAWER_TITLE = "nw-claim-drawer-title"
+DRAWER_TITLE_PREFIX = "Claim "
+EOB_LINK = "a#nw-claim-eob"
+EOB_LINK_ID = "nw-claim-eob"
+NO_EOB_ID = "nw-claim-no-eob"
+EOB_TEXT = "Download EOB (PDF)"
+
+# {field: (dd id, dt label)} in the drawer
+CLAIM = {
+    "number": ("nw-claim-number", "Claim number"),
+    "account": ("nw-claim-account", "Patient account"),
+    "patient": ("nw-claim-patient", "Patient"),
+    "member_id": ("nw-claim-member-id", "Member ID"),
+    "dob": ("nw-claim-dob", "Date of birth"),
+    "from": ("nw-claim-from", "Service from"),
+    "to": ("nw-claim-to", "Service to"),
+    "billing": ("nw-claim-billing", "Billing provider"),
+    "rendering": ("nw-claim-rendering", "Rendering provider"),
+    "pos": ("nw-claim-pos", "Place of service"),
+    "status": ("nw-claim-status", "Status"),
+    "status_date": ("nw-claim-status-date", "Status date"),
+    "billed": ("nw-claim-billed", "Billed"),
+    "allowed": ("nw-claim-allowed", "Allowed"),
+    "paid": ("nw-claim-paid", "Paid"),
+    "patient_responsibility": ("nw-claim-patient-resp", "Patient responsibility"),
+}
+CLAIM_LINES_TABLE = "nw-claim-lines"
+CLAIM_LINE_COLUMNS = ["Line", "Service date", "Procedure", "Modifiers", "Units", "Billed",
+                      "Allowed", "Paid"]
+CLAIM_ADJUSTMENTS_TABLE = "nw-claim-adjustments"
+CLAIM_ADJUSTMENT_COLUMNS = ["Line", "Group", "Reason", "Amount"]
+CLAIM_PAYMENTS_TABLE = "nw-claim-payments"
+CLAIM_PAYMENT_COLUMNS = ["Method", "Number", "Date", "Amount"]
+NONE_SHOWN = "\u2014"
+"""An empty cell or field (no modifiers, no patient account number)."""
+NOT_YET = "Pending"
+"""Allowed amount of a claim not yet adjudicated."""
+NO_RENDERING = "Not reported"
+PROVIDER_PATTERN = r"^(.+) \u00b7 NPI (\d{10})$"
+PLACE_PATTERN = r"^(.+) \((\d{2})\)$"
+PLACES = {"11": "Office", "22": "Outpatient hospital", "02": "Telehealth",
+          "21": "Inpatient hospital", "23": "Emergency room"}
+PROCEDURE_PATTERN = r"^[A-Z0-9]{5}$"
+MODIFIER_SEPARATOR = ", "
+PAYMENT_METHODS = {"Check": "CHK", "EFT": "ACH"}
+BADGE_CLASS_PREFIX = "nw-badge-"
+
+# status words -> (277 category, status code, badge colour); a word not here is a layout
+# change (never guessed)
+CLAIM_STATUSES = {
+    "Received": ("A1", "19", "grey"),
+    "Accepted": ("A2", "20", "grey"),
+    "In review": ("P1", "20", "blue"),
+    "Needs info": ("P3", "21", "amber"),
+    "Paid": ("F1", "65", "green"),
+    "Partially paid": ("F1", "65", "teal"),
+    "Denied": ("F2", "88", "red"),
+    "Adjusted": ("F3", "101", "purple"),
+    "No payment due": ("F4", "104", "grey"),
+}
+
+# the claims API calls the SPA makes (the bot catches their answers, never calls them)
+CLAIMS_SEARCH_API = "/api/claims/search"
+CLAIMS_MORE_API_PREFIX = "/api/claims/more/"
+CLAIM_API_PREFIX = "/api/claims/"
+# v1 JSON status keys and payment methods -> the words the screen shows
+API_CLAIM_STATUSES = {
+    "received": "Received", "accepted": "Accepted", "in_review": "In review",
+    "needs_info": "Needs info", "paid": "Paid", "partially_paid": "Partially paid",
+    "denied": "Denied", "adjusted": "Adjusted", "no_payment": "No payment due",
+}
+API_PAYMENT_METHODS = {"check": "CHK", "eft": "ACH"}
+EOB_API_SUFFIX = "/eob"
+EOB_FILENAME_PATTERN = r"^EOB-[A-Za-z0-9-]{4,30}\.pdf$"
