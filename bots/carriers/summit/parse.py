@@ -10,7 +10,6 @@ Anything missing, extra or malformed raises LayoutChanged; nothing is guessed.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 from bots import parsing as p
 from bots.carriers.summit import selectors as S
 from bots.errors import LayoutChanged, PatientMismatch
+from bots.flow import retry_after
 from portals.model import (
     BenefitKind,
     BenefitLine,
@@ -39,6 +39,8 @@ from portals.model import (
 )
 
 CARRIER = "summit"
+__all__ = ["DetailPage", "SectionPage", "assemble", "check_layout", "check_sequence", "date",
+           "grid", "money", "name", "parse_detail", "parse_section", "percent", "retry_after"]
 _PAGE_COUNT = re.compile(r"^Page (\d+) of (\d+)$")
 _MEMBER_LINE = re.compile(r"^(.+) \(([A-Z0-9-]+)\)$")
 _CPT = re.compile(r"^\d{4}[0-9A-Z]$")
@@ -82,7 +84,7 @@ class SectionPage:
 
 # -- shared readers ----------------------------------------------------------------------
 
-def _layout(page: BeautifulSoup, title: str, header: str) -> None:
+def check_layout(page: BeautifulSoup, title: str, header: str) -> None:
     marker = page.select_one(S.LAYOUT_META)
     if marker is None or marker.get("content") != S.LAYOUT:
         raise LayoutChanged("the page is not Summit Online's known (v1) layout")
@@ -140,21 +142,6 @@ def name(value: str, what: str) -> tuple[str, str]:
     if not first or not last or value != value.upper() or "," in value:
         raise LayoutChanged(f"{what} {value!r} is not 'FIRST LAST' in capitals")
     return first, last
-
-
-def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
-    if value is None or not value.strip():
-        return None
-    raw = value.strip()
-    if raw.isdigit():
-        return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    now = now or dt.datetime.now(dt.UTC)
-    return max((when - now).total_seconds(), 0.0)
 
 
 # -- the member eligibility page -------------------------------------------------------
@@ -243,7 +230,7 @@ def _links(page: BeautifulSoup) -> dict[str, str]:
 def parse_detail(html: str) -> DetailPage:
     """The member eligibility page; any missing or malformed field raises LayoutChanged."""
     page = p.soup(html)
-    _layout(page, S.DETAIL_TITLE, S.DETAIL_HEADER)
+    check_layout(page, S.DETAIL_TITLE, S.DETAIL_HEADER)
     v = _labelled(page)
     relationship = Relationship(p.lookup(S.RELATIONSHIPS, v["relation"], "relation"))
     level = CoverageLevel(p.lookup(S.TIERS, v["tier"], "coverage tier"))
@@ -270,7 +257,7 @@ def parse_section(html: str, code: str) -> SectionPage:
     """One page of a benefit list: its rows, "Page k of N" and whether "Next >>" shows."""
     link, header, columns = S.SECTIONS[code]
     page = p.soup(html)
-    _layout(page, f"Summit Online - {header.title()}", header)
+    check_layout(page, f"Summit Online - {header.title()}", header)
     member_line = p.text(p.one(page, S.SECTION_MEMBER, "member line"), "member line")
     rows = grid(page, S.SECTION_TABLE, columns, f"{link} table")
     count = p.text(p.one(page, S.PAGE_COUNT, "page count"), "page count")

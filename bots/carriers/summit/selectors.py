@@ -120,3 +120,77 @@ TIERS = {"SINGLE": "IND", "FAMILY": "FAM"}
 STATUSES = {"ACTIVE": "active", "INACTIVE": "inactive", "TERMED": "terminated"}
 GENDERS = {"F": "F", "M": "M"}
 RELATIONSHIPS = {"EMPLOYEE": "18", "SPOUSE": "01", "DEPENDENT CHILD": "19"}
+
+# -- claims ----------------------------------------------------------------------------
+# the claim inquiry (in the ``main`` frame): member + claim number, or member + a
+# date-of-service range of at most 90 days (both ends included)
+CLAIMS_FRAMESET_PATH = "/SBAOnline/default.asp?main=clmsearch.asp"
+CLAIM_SEARCH_PATH = "/SBAOnline/clmsearch.asp"
+LOGON_PATH = "/SBAOnline/logon.asp"
+CLAIM_SEARCH_FORM = 'form[name="frmClaimSearch"]'
+CLAIM_NO = 'input[name="txtClaimNo"]'
+FROM_DOS = 'input[name="txtFromDOS"]'
+TO_DOS = 'input[name="txtToDOS"]'
+CLAIM_SEARCH_BUTTON = 'input[name="btnClaimSearch"]'
+WINDOW_DAYS = 90
+NO_CLAIMS_TEXT = "NO CLAIMS FOUND"
+"""The search form's answer when the member has no claims in the window (not an error)."""
+
+# the result list, five claims a page, "Page k of N" / "Next >>" like the benefit lists
+CLAIM_LIST = "table#tblClaims"
+CLAIM_LIST_TITLE = "Summit Online - Claim Search Results"
+CLAIM_LIST_HEADER = "CLAIM SEARCH RESULTS"
+CLAIM_CRITERIA = "#lblCriteria"
+CLAIM_LIST_COLUMNS = ["Claim No", "Patient Acct No", "From DOS", "To DOS", "Billed", "Paid",
+                      "Status"]
+CLAIM_PAGE_SIZE = 5
+CLAIM_LIST_PATH = "/SBAOnline/clmlist.asp"
+CLAIM_DETAIL_PATH = "/SBAOnline/clmdetail.asp"
+
+# the claim page: label/value pairs, service lines, adjustments, payment links
+CLAIM_DETAIL = "table#tblClaim"
+CLAIM_DETAIL_TITLE = "Summit Online - Claim Detail"
+CLAIM_DETAIL_HEADER = "CLAIM DETAIL"
+CLAIM_LABELS = {
+    "claim_number": "Claim No:", "account": "Patient Acct No:", "patient_name": "Patient Name:",
+    "member_id": "Member ID:", "dob": "Date of Birth:", "place": "Place of Svc:",
+    "from": "DOS From:", "to": "DOS To:", "billing_npi": "Billing Prov NPI:",
+    "billing_name": "Billing Provider:", "rendering_npi": "Rendering Prov NPI:",
+    "rendering_name": "Rendering Provider:", "billed": "Total Billed:", "paid": "Total Paid:",
+    "patient_resp": "Patient Resp:", "status": "Claim Status:", "status_date": "Status Date:",
+}
+LINES = "table#tblLines"
+LINE_COLUMNS = ["Ln", "Svc Date", "Proc Code", "Mod", "Units", "Billed", "Paid"]
+ADJUSTMENTS = "table#tblAdjust"
+ADJUSTMENT_COLUMNS = ["Ln", "Grp", "CARC", "Amount", "RARC"]
+PAYMENTS = "table#tblPayments"
+PAYMENT_COLUMNS = ["Check/EFT No."]
+REMIT_FRAME = "remit"
+REMIT_PATH = "/SBAOnline/remit.asp"
+
+# the remittance frame: one payment, keyed by check/EFT number, and its PDF
+REMIT = "table#tblRemit"
+REMIT_TITLE = "Summit Online - Remittance"
+REMIT_HEADER = "REMITTANCE"
+REMIT_LABELS = {"number": "Check/EFT No:", "method": "Payment Method:",
+                "date": "Payment Date:", "amount": "Payment Amount:", "claim": "Claim No:"}
+REMIT_PDF_LINK = "a#lnkRemitPdf"
+REMIT_PDF_PATH = "/SBAOnline/remitpdf.asp"
+REMIT_FILENAME = re.compile(r'^attachment; filename="(SBA_RA_[A-Z0-9]+\.pdf)"$')
+
+# words and codes
+CLAIM_STATUSES = {
+    "RECEIVED": "A1",
+    "ACCEPTED - IN ADJUDICATION": "A2",
+    "IN PROCESS": "P1",
+    "PENDED - INFO REQUESTED FROM PROVIDER": "P3",
+    "PAID": "F1",
+    "DENIED": "F2",
+    "ADJUSTED": "F3",
+    "PROCESSED - NO PAYMENT": "F4",
+}
+PLACES = {"11": "OFFICE", "22": "OUTPATIENT HOSPITAL", "02": "TELEHEALTH"}
+PAYMENT_METHODS = {"CHECK": "CHK", "EFT": "ACH"}
+ADJUSTMENT_GROUPS = {"CO": "CO", "PR": "PR", "OA": "OA", "PI": "PI", "CR": "CR"}
+UNKNOWN_LAYOUT = "div.page[data-view]"
+"""What every page of the v2 redesign is wrapped in (a layout this bot does not read)."""
