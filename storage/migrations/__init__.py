@@ -16,6 +16,7 @@ review); write data moves by hand, and use ``op.batch_alter_table`` so SQLite wo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables)
+
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are start-up noise
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 BASELINE = "0001"

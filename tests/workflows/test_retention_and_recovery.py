@@ -73,7 +73,7 @@ def test_sweep_resends_checks_a_dead_worker_left(
         finished.status = JobStatus.SUCCEEDED
         finished.updated_at = utcnow() - dt.timedelta(hours=1)
     assert sweep(engine, settings) == [lapsed.id]
-    queued = redis.Redis.from_url(redis_url).hvals("dramatiq:eligibility.msgs")
+    queued = redis.Redis.from_url(redis_url).hvals("dramatiq:portal_jobs.msgs")
     assert len(queued) == 1 and lapsed.id.encode() in queued[0]
     # the queued check is fresh, and the lapsed one was just re-sent: nothing to do now
     assert sweep(engine, settings) == []
