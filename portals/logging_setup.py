@@ -67,7 +67,10 @@ class SecretFilter(logging.Filter):
     """Rewrites a record so that no registered secret survives formatting.
 
     The message is formatted with its arguments, redacted, and stored back as a plain
-    message; exception and stack text are rendered and redacted too.
+    message; exception and stack text are rendered and redacted too. The rendered
+    exception (the whole chain: ``raise ... from``) replaces the record's ``exc_info``, so
+    a handler or formatter that would render the live exception object itself (rich
+    tracebacks, error trackers) sees only the redacted text.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -83,6 +86,7 @@ class SecretFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+            record.exc_info = None  # formatters print exc_text; nothing renders it again
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
@@ -97,7 +101,8 @@ def configure_logging(
     """Log ``level`` and above to stderr (or ``stream``) through the secret filter.
 
     Safe to call more than once: the handler installed by an earlier call is replaced.
-    Handlers that were already on the root logger get the secret filter as well.
+    Handlers that were already on the root logger, or on any other logger (one that does
+    not propagate to the root, say), get the secret filter as well.
     """
     global _installed
     root = logging.getLogger()
@@ -110,7 +115,9 @@ def configure_logging(
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(SecretFilter())
     root.addHandler(handler)
-    for other in root.handlers:
+    loggers = [root, *(logger for logger in logging.root.manager.loggerDict.values()
+                       if isinstance(logger, logging.Logger))]
+    for other in {h for logger in loggers for h in logger.handlers}:
         if not any(isinstance(f, SecretFilter) for f in other.filters):
             other.addFilter(SecretFilter())
     root.setLevel(numeric)
