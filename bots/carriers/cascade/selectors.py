@@ -5,6 +5,7 @@ from __future__ import annotations
 
 # sign-in
 PATIENTS_PATH = "/patients"
+SIGNIN_PATH = "/signin"
 SIGNIN_FORM = "form#cdn-signin"
 USER_ID = "#user-id"
 PASSCODE = "#passcode"
@@ -22,10 +23,9 @@ CODE_SUBMIT = "#code-submit"
 CODE_ERROR = "#code-error"
 CODE_CHANNEL = "email"
 
-# portal down (also told by the HTTP status)
+# portal down (also told by the HTTP status: bots.flow.check_response)
 MAINTENANCE = "#outage-title"
 UNAVAILABLE = "#busy-title"
-DOWN_STATUSES = (429, 500, 502, 503, 504)
 
 # signed in
 DASHBOARD = "#dashboard-title"
@@ -131,3 +131,97 @@ TIERS = {"Individual": "IND", "Family": "FAM"}
 STATUSES = {"Active": "active", "Inactive": "inactive", "Terminated": "terminated"}
 SEXES = {"F": "F", "M": "M"}
 RELATIONSHIPS = {"Subscriber": "18", "Spouse": "01", "Child": "19"}
+
+# redesigned layouts the bot does not know: LayoutChanged at once
+UNKNOWN_LAYOUTS = {"layout_v2": 'main#hub[data-layout="v2"]'}
+
+# claims: the search form (the patient, then a claim number or service dates)
+CLAIMS_PATH = "/claims"
+CLAIM_FORM = "form#claim-search"
+CLAIM_MEMBER_ID = "#claim-member-id"
+CLAIM_DOB = "#claim-dob"
+CLAIM_LAST_NAME = "#claim-last-name"
+CLAIM_NUMBER = "#claim-number"
+CLAIM_FROM = "#claim-from"
+CLAIM_TO = "#claim-to"
+CLAIM_SUBMIT = "#claim-search-submit"
+CLAIM_MESSAGE = "#claim-message"
+CLAIM_RANGE_DAYS = 180
+"""The portal searches at most 180 days of service dates (inclusive) at a time."""
+
+# claims: the results list, paged
+CLAIM_RESULTS = "#claim-results"
+CLAIM_LIST = "table#claim-list"
+CLAIM_LIST_COLUMNS = ["Claim number", "Patient", "Member ID", "Dates of service",
+                      "Billing office", "Billed", "Status"]
+CLAIM_LINK = "a.claim-link"
+CLAIM_LINK_PATTERN = r"/claims/detail/[A-Za-z0-9_-]+"
+NO_CLAIMS = "#no-claims"
+NO_CLAIMS_TEXT = "No claims match this search."
+PAGE_STATUS = "#page-status"
+PAGE_STATUS_PATTERN = r"Page (?P<page>[1-9]\d*) of (?P<pages>[1-9]\d*)"
+CLAIM_COUNT = "#claim-count"
+CLAIM_COUNT_PATTERN = r"(?P<count>[1-9]\d*) claims?"
+NEXT_PAGE = "a#next-page"
+NEXT_PAGE_PATTERN = r"/claims/results/[A-Za-z0-9_-]+\?page=(?P<page>[1-9]\d*)"
+
+# claims: the claim detail page
+CLAIM_DETAIL = "#claim-detail"
+CLAIM_DETAIL_TITLE = "#claim-detail > h1#claim-detail-title"
+CLAIM_DETAIL_TITLE_TEXT = "Claim detail"
+CLAIM_CARDS = "#claim-detail > div.cards > section.card"
+CLAIM_CARD_TITLES = (("claim-card", "Claim"), ("claim-patient-card", "Patient"),
+                     ("claim-provider-card", "Providers"), ("claim-totals-card", "Totals"))
+CLAIM_FIELDS = (("number", "Claim number", "claim-number"),
+                ("account", "Patient account", "claim-account"),
+                ("status", "Status", "claim-status"),
+                ("status_date", "Status date", "claim-status-date"),
+                ("dates", "Dates of service", "claim-dates"),
+                ("place", "Place of service", "claim-place"))
+CLAIM_PATIENT_FIELDS = (("last", "Last name", "claim-patient-last"),
+                        ("first", "First name", "claim-patient-first"),
+                        ("id", "Member ID", "claim-patient-id"),
+                        ("dob", "Date of birth", "claim-patient-dob"))
+CLAIM_PROVIDER_FIELDS = (("billing_name", "Billing office", "claim-provider-billing-name"),
+                         ("billing_npi", "Billing NPI", "claim-provider-billing-npi"),
+                         ("treating_name", "Treating dentist", "claim-provider-treating-name"),
+                         ("treating_npi", "Treating NPI", "claim-provider-treating-npi"))
+CLAIM_TOTAL_FIELDS = (("billed", "Billed", "claim-total-billed"),
+                      ("allowed", "Allowed", "claim-total-allowed"),
+                      ("paid", "Plan paid", "claim-total-paid"),
+                      ("patient", "Patient responsibility", "claim-total-patient"))
+LINE_SECTION = ("claim-lines", "Procedures", "line-grid")
+LINE_COLUMNS = ["Line", "Date of service", "CDT code", "Modifiers", "Tooth", "Surfaces",
+                "Units", "Billed", "Allowed", "Adjustments", "Paid", "Remark"]
+PAYMENT_SECTION = ("claim-payments", "Payments", "payment-grid")
+PAYMENT_COLUMNS = ["Method", "Check or EFT number", "Payment date", "Amount"]
+EOB_LINK = "a#eob-link"
+EOB_LINK_TEXT = "Explanation of benefits (PDF)"
+EOB_HREF_PATTERN = r"/claims/eob/[A-Za-z0-9_-]+\.pdf"
+EOB_KIND = "remittance"
+EOB_FILENAME_PATTERN = r"CascadeDental-EOB-(?P<claim>[A-Za-z0-9-]+)\.pdf"
+
+# claims: formats and words
+CLAIM_STATUSES = {"Received": "A1", "Accepted for review": "A2", "In review": "P1",
+                  "Waiting for information from your office": "P3", "Paid": "F1",
+                  "Denied": "F2", "Adjusted": "F3", "Processed - no payment due": "F4"}
+"""The portal's status words -> 277 category (it shows no status code)."""
+NONE_SHOWN = "None"
+PENDING = "Pending"
+"""An amount not yet set (allowed before adjudication)."""
+DATE_RANGE_SEPARATOR = " to "
+PLACE_PATTERN = r"(?P<name>[A-Za-z ,()-]+?) \((?P<code>\d{2})\)"
+"""``Office (11)``."""
+ADJUSTMENT_SEPARATOR = "; "
+ADJUSTMENT_PATTERN = (r"(?P<group>CO|PR|OA|PI|CR)-(?P<reason>\d{1,3}|[A-Z]\d{1,2}) "
+                      r"(?P<amount>USD -?(0|[1-9]\d{0,2}(,\d{3})*)\.\d{2})")
+"""``CO-45 USD 33.35``: group code, CARC, amount."""
+RARC_PATTERN = r"[A-Z]{1,2}\d{1,4}"
+UNITS_PATTERN = r"[1-9]\d*"
+TOOTH_PATTERN = r"[1-9]|[12]\d|3[0-2]|[A-T]"
+SURFACES_PATTERN = r"[MODBLIF]{1,5}"
+MODIFIERS_PATTERN = r"[A-Z0-9]{2}( [A-Z0-9]{2}){0,3}"
+CLAIM_MONEY_PATTERN = r"USD (?P<digits>-?(0|[1-9]\d{0,2}(,\d{3})*)\.\d{2})"
+PAYMENT_METHODS = {"Check": "CHK", "Electronic transfer": "ACH"}
+NPI_PATTERN = r"\d{10}"
+CLAIM_NUMBER_PATTERN = r"[A-Z0-9][A-Za-z0-9-]{3,29}"

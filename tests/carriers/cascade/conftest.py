@@ -13,8 +13,8 @@ from bench.accuracy import credentials_for
 from bench.inbox import LocalInbox
 from bots.base import BotContext, CodeSource
 from bots.base import Outcome as BotOutcome
+from bots.carriers.cascade.bot import CascadeBot
 from bots.memory import MemoryArtifactSink, MemorySessionStore
-from bots.registry import registry
 from bots.runtime import run_bot
 from fixtures.sandbox.server import PortalAccount
 from portals.model import EligibilityRequest
@@ -56,7 +56,7 @@ class CascadeRun:
             "carrier": "cascade", "member_id": m.member_id,
             "date_of_birth": m.date_of_birth.isoformat(), "last_name": m.last_name,
             "first_name": m.first_name, **request_changes})
-        bot, run_ctx = registry.get("cascade")(), ctx or self.context()
+        bot, run_ctx = CascadeBot(), ctx or self.context()
         return run_bot(self.browser, run_ctx,
                        lambda page: bot.check_eligibility(page, run_ctx, request))
 

@@ -6,6 +6,7 @@ person would read their mailbox.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import httpx
@@ -83,6 +84,23 @@ class CascadeUser:
         response = self.http.post("/patients", data={
             "member_id": member_id, "dob": dob, "last_name": last_name,
             "csrf_token": csrf_token(form.text)})
+        if response.status_code == 303:
+            return self.http.get(response.headers["location"])
+        return response
+
+    def claim_search(self, member_id: str, *, claim_number: str = "",
+                     service_from: dt.date | None = None, service_to: dt.date | None = None,
+                     **changes: str) -> httpx.Response:
+        """Submit the claim search for a member; a result's redirect is followed."""
+        form = self.http.get("/claims")
+        assert form.status_code == 200, form.status_code
+        member_id, dob, last_name = lookup_values(member_id)
+        data = {"member_id": member_id, "dob": dob, "last_name": last_name,
+                "claim_number": claim_number,
+                "service_from": cascade_date(service_from) if service_from else "",
+                "service_to": cascade_date(service_to) if service_to else "",
+                "csrf_token": csrf_token(form.text), **changes}
+        response = self.http.post("/claims", data=data)
         if response.status_code == 303:
             return self.http.get(response.headers["location"])
         return response
