@@ -3,6 +3,7 @@ portal's e-mail gateway posts to, and a runner that calls the bot in real Chromi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -11,12 +12,13 @@ from playwright.sync_api import Browser
 
 from bench.accuracy import credentials_for
 from bench.inbox import LocalInbox
-from bots.base import BotContext, CodeSource
+from bots.base import BotContext, ClaimsOutcome, CodeSource
 from bots.base import Outcome as BotOutcome
 from bots.carriers.cascade.bot import CascadeBot
 from bots.memory import MemoryArtifactSink, MemorySessionStore
 from bots.runtime import run_bot
 from fixtures.sandbox.server import PortalAccount
+from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityRequest
 from tests.carriers.cascade.helpers import member
 
@@ -59,6 +61,20 @@ class CascadeRun:
         bot, run_ctx = CascadeBot(), ctx or self.context()
         return run_bot(self.browser, run_ctx,
                        lambda page: bot.check_eligibility(page, run_ctx, request))
+
+    def claims(self, member_id: str, ctx: BotContext | None = None, *,
+               claim_number: str | None = None, service_from: dt.date | None = None,
+               service_to: dt.date | None = None, **request_changes: str) -> ClaimsOutcome:
+        """The bot's claim search for a member: by number, or by service dates."""
+        m = member(member_id)
+        request = ClaimSearchRequest.model_validate({
+            "carrier": "cascade", "member_id": m.member_id,
+            "date_of_birth": m.date_of_birth.isoformat(), "last_name": m.last_name,
+            "first_name": m.first_name, "claim_number": claim_number,
+            "service_from": service_from, "service_to": service_to, **request_changes})
+        bot, run_ctx = CascadeBot(), ctx or self.context()
+        return run_bot(self.browser, run_ctx,
+                       lambda page: bot.search_claims(page, run_ctx, request))
 
 
 @pytest.fixture

@@ -104,9 +104,9 @@ def claim_pages(user: CascadeUser) -> dict[str, str]:
     last = CLAIMS_AS_OF - dt.timedelta(days=179)
     first = user.claim_search(PAGED_MEMBER, service_from=last, service_to=CLAIMS_AS_OF)
     pages[f"claims-{PAGED_MEMBER}-p1"] = first.text
-    for number in (2, 3):
-        following = user.http.get(f"{first.url.path}?page={number}")
-        pages[f"claims-{PAGED_MEMBER}-p{number}"] = following.text
+    for page in (2, 3):
+        following = user.http.get(f"{first.url.path}?page={page}")
+        pages[f"claims-{PAGED_MEMBER}-p{page}"] = following.text
     pages["claims-none"] = user.claim_search(NO_CLAIMS_MEMBER, service_from=last,
                                              service_to=CLAIMS_AS_OF).text
     wanted = [(number, CLAIMS_MEMBER) for number in _numbers(CLAIMS_MEMBER)]
