@@ -19,6 +19,7 @@ past its second factor. So before an artifact leaves the bot:
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import json
@@ -90,6 +91,7 @@ def _flat(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def sensitive_name(name: str) -> bool:
     """True for a header, cookie, field, storage or JSON key that may carry a session."""
     flat = _flat(name)
@@ -99,6 +101,7 @@ def sensitive_name(name: str) -> bool:
         or flat.endswith("sid"))
 
 
+@functools.lru_cache(maxsize=4096)
 def sensitive_param(name: str) -> bool:
     """True for a URL query or form parameter that may carry a session or a one-time
     grant: named like a token, a session, ``sid``, ``code``, ``auth`` or ``state``."""
@@ -207,7 +210,7 @@ class Scrubber:
                     for hk, hv in v.items():
                         if sensitive_name(hk) and isinstance(hv, str):
                             self._learn_header(hk, hv)
-                elif isinstance(v, str) and sensitive_name(k) and key == "body":
+                elif key == "body" and isinstance(v, str) and sensitive_name(k):
                     self._learn(v)
                 self._learn_json(v, k if key != "body" else "body")
         elif isinstance(node, list):
