@@ -38,6 +38,7 @@ Text = Annotated[str, Field(min_length=1)]
 StatusKey = Literal["received", "accepted", "in_review", "needs_info", "paid",
                     "partially_paid", "denied", "adjusted", "no_payment"]
 M = TypeVar("M", bound=BaseModel)
+CENT = Decimal("0.01")
 
 
 class _Strict(BaseModel):
@@ -134,7 +135,7 @@ def _load(model: type[M], body: bytes, what: str) -> M:
 
 
 def _amount(cents: int) -> Decimal:
-    return Decimal(cents) / 100
+    return (Decimal(cents) / 100).quantize(CENT)
 
 
 def _words(key: str) -> str:

@@ -72,7 +72,12 @@ def search_claims(page: Page, ctx: BotContext, request: ClaimSearchRequest) -> C
         verify_claims(result, request)
         return result
     rows = _load_all(page, ctx, rows, cursor, total)
-    read = [_read_claim(page, ctx, row) for row in _once(rows)]
+    read = []
+    for row in _once(rows):
+        item = _read_claim(page, ctx, row)
+        # each claim is checked as soon as it is read: a wrong one stops the job at once
+        verify_claims(ClaimResult(carrier=CARRIER, claims=[item[0].claim]), request)
+        read.append(item)
     return _keep(ctx, read, request)
 
 
