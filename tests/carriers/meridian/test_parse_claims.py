@@ -15,6 +15,7 @@ from bots.carriers.meridian.claims import add_months, search_windows
 from bots.carriers.meridian.parse_claims import parse_claim_detail, parse_claim_list
 from bots.errors import LayoutChanged
 from fixtures.sandbox import carriers
+from portals.claims import ClaimResult
 from tests.carriers.meridian.pages import CLAIM_SAMPLES, CLAIMS_MEMBER, saved
 from tests.carriers.meridian.test_parse_v1 import (
     Mutation,
@@ -35,7 +36,7 @@ adjustments, allowed amounts and modifiers."""
 DENIED = CLAIM_SAMPLES["F2"]
 
 
-def _expected(claim_number: str):  # type: ignore[no-untyped-def]
+def _expected(claim_number: str) -> ClaimResult:
     return MERIDIAN.expected_claims(CLAIMS_MEMBER, claim_number=claim_number)
 
 
