@@ -86,13 +86,13 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="How long a code in the inbox stays usable."
     )
     lease_seconds: float = Field(
-        default=60.0,
+        default=30.0,
         gt=0,
         description="A running check's lease; a worker renews it while it works. A check whose "
         "lease ran out (its worker died) is run again.",
     )
     recovery_interval_seconds: float = Field(
-        default=30.0,
+        default=10.0,
         gt=0,
         description="How often a worker looks for checks left queued or running by a dead worker.",
     )

@@ -255,20 +255,25 @@ def release_job(
 
 
 def stale_jobs(
-    *, session: Session, queued_before: dt.datetime, now: dt.datetime | None = None
+    *, session: Session, queued_before: dt.datetime, now: dt.datetime | None = None,
+    lapsed_touched_before: dt.datetime | None = None,
 ) -> list[Job]:
-    """Checks a dead worker left behind: running with a lapsed lease, or queued too long.
+    """Jobs a dead worker left behind: running with a lapsed lease, or queued too long.
 
-    Either must also be untouched since ``queued_before``, so that a sweep re-sends a
-    check once per stale period, not on every sweep.
+    A queued job must also be untouched since ``queued_before``; a lapsed one since
+    ``lapsed_touched_before`` (default: the same), so that a sweep re-sends a job once per
+    period, not on every sweep. (A running job's heartbeat renews its lease, not its
+    ``updated_at``: a lapsed lease alone says its worker is gone.)
     """
     now = now or utcnow()
+    lapsed_before = lapsed_touched_before or queued_before
     query = select(Job).where(
-        col(Job.updated_at) < queued_before,
         or_(
             col(Job.status).in_([JobStatus.RUNNING, JobStatus.NEEDS_MFA_CODE])
-            & (col(Job.lease_expires_at) < now),
+            & (col(Job.lease_expires_at) < now)
+            & (col(Job.updated_at) < lapsed_before),
             (col(Job.status) == JobStatus.QUEUED)
+            & (col(Job.updated_at) < queued_before)
             & or_(col(Job.next_attempt_at).is_(None),
                   col(Job.next_attempt_at) <= now),
         ),

@@ -26,13 +26,15 @@ def sweep(engine: Engine, settings: Settings) -> list[str]:
     """Re-send every stale check once; returns their ids."""
     now = utcnow()
     queued_before = now - dt.timedelta(seconds=settings.stale_queued_seconds)
+    lapsed_before = now - dt.timedelta(seconds=settings.lease_seconds)
     with session_scope(engine) as session:
-        stale = repo.stale_jobs(session=session, queued_before=queued_before, now=now)
+        stale = repo.stale_jobs(session=session, queued_before=queued_before, now=now,
+                                lapsed_touched_before=lapsed_before)
         ids = [check.id for check in stale]
         for job_id in ids:
             repo.touch_job(session=session, job_id=job_id)
     for job_id in ids:
-        log.warning("check %s was left behind; sending it again", job_id)
+        log.warning("job %s was left behind; sending it again", job_id)
         send_job(job_id)
     return ids
 

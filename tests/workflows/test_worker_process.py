@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from typing import Any
 
+import psutil
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
@@ -52,11 +54,13 @@ def queue_check(settings: Settings, engine: Engine, meridian: Any,
     return queue
 
 
-def _working(engine: Engine, job_id: str) -> bool:
-    """A run of the check exists and has reached the portal (it logged an event)."""
+def _working(engine: Engine, job_id: str, attempt: int | None = None) -> bool:
+    """A run of the check (attempt ``attempt``, if given) has reached the portal (it logged
+    an event)."""
     with session_scope(engine) as session:
         runs = repo.list_runs(session=session, job_id=job_id)
-    return any(run.status == RunStatus.RUNNING and run.events for run in runs)
+    return any(run.status == RunStatus.RUNNING and run.events
+               and attempt in (None, run.attempt) for run in runs)
 
 
 def _status(engine: Engine, job_id: str) -> str:
@@ -104,3 +108,69 @@ def test_a_check_sent_twice_runs_once(
     with session_scope(engine) as session:
         runs = repo.list_runs(session=session, job_id=job_id)
     assert [r.status for r in runs] == [RunStatus.SUCCEEDED]
+
+
+def _kill_workers(supervisor: subprocess.Popen[bytes]) -> list[int]:
+    """SIGKILL every process under ``portals worker`` (Dramatiq and its worker processes),
+    as an out-of-memory kill or a crash would; the supervisor itself stays."""
+    children = psutil.Process(supervisor.pid).children(recursive=True)
+    for child in children:
+        child.kill()
+    psutil.wait_procs(children, timeout=10)
+    return [child.pid for child in children]
+
+
+def _runs(engine: Engine, job_id: str) -> list[tuple[int, str]]:
+    with session_scope(engine) as session:
+        return sorted((run.attempt, run.status)
+                      for run in repo.list_runs(session=session, job_id=job_id))
+
+
+def test_killed_worker_processes_are_restarted_and_the_job_runs_again(
+    engine: Engine, meridian: Any, start_worker: Callable[..., subprocess.Popen[bytes]],
+    queue_check: Callable[[int], str],
+) -> None:
+    # given a worker (lease 3 s in these tests) in the middle of a check on a slow portal
+    meridian.control.set_knobs(latency_ms=700)
+    supervisor = start_worker()
+    job_id = queue_check(6)
+    wait_until(lambda: _working(engine, job_id), 60, "the worker to be in the portal")
+    # when its worker processes are killed (the supervisor is not)
+    killed = _kill_workers(supervisor)
+    killed_at = time.monotonic()
+    assert killed
+    # then the supervisor starts new ones, and the check runs again within a lease and a
+    # recovery interval or so (3 s + 1 s here; 30 s + 10 s by default)
+    wait_until(lambda: len(_runs(engine, job_id)) == 2, 60, "the check to run again")
+    again_after = time.monotonic() - killed_at
+    assert again_after < 30, again_after
+    meridian.control.set_knobs(latency_ms=0)
+    wait_until(lambda: JobStatus(_status(engine, job_id)).finished, 120, "the check to finish")
+    assert _status(engine, job_id) == JobStatus.SUCCEEDED
+    assert [status for _, status in _runs(engine, job_id)] == [RunStatus.ABANDONED,
+                                                                RunStatus.SUCCEEDED]
+    assert supervisor.poll() is None  # still supervising
+    fresh = {p.pid for p in psutil.Process(supervisor.pid).children(recursive=True)}
+    assert fresh and not fresh & set(killed)
+
+
+def test_a_job_that_kills_its_worker_every_time_ends_failed(
+    engine: Engine, meridian: Any, start_worker: Callable[..., subprocess.Popen[bytes]],
+    queue_check: Callable[[int], str],
+) -> None:
+    # given a check whose every attempt dies with its worker (killed in the portal)
+    meridian.control.set_knobs(latency_ms=700)
+    supervisor = start_worker(PORTALS_MAX_CRASHES="2")
+    job_id = queue_check(7)
+    for crash in (1, 2):
+        wait_until(lambda: _working(engine, job_id, attempt=crash), 90,  # noqa: B023
+                   f"attempt {crash} in the portal")
+        _kill_workers(supervisor)
+    # then the next claim ends it as failed for a person, instead of a third attempt
+    wait_until(lambda: JobStatus(_status(engine, job_id)).finished, 90, "the check to end")
+    with session_scope(engine) as session:
+        job = repo.get_job(session=session, job_id=job_id)
+        assert job is not None
+        assert job.status == JobStatus.FAILED
+        assert job.message is not None and "worker crashed 2 times" in job.message
+    assert [status for _, status in _runs(engine, job_id)] == [RunStatus.ABANDONED] * 2
