@@ -50,12 +50,13 @@ def supervise(command: list[str], *, stop: threading.Event | None = None,
         signal.signal(signal.SIGINT, ask_to_stop)
         signal.signal(signal.SIGTERM, ask_to_stop)
     quick_deaths = 0
-    code = 0
+    code: int | None = 0
     while not stop.is_set():
         started = time.monotonic()
         child = subprocess.Popen(command)  # noqa: S603
-        while (code := _wait(child, stop)) is None:
-            pass
+        code = None
+        while code is None:
+            code = _wait(child, stop)
         if stop.is_set():
             break
         lived = time.monotonic() - started
@@ -64,7 +65,7 @@ def supervise(command: list[str], *, stop: threading.Event | None = None,
         log.error("the workers stopped unexpectedly (exit code %s after %.0f s); "
                   "restarting in %.0f s", code, lived, pause)
         stop.wait(pause)
-    return code
+    return code or 0
 
 
 def _wait(child: subprocess.Popen[bytes], stop: threading.Event) -> int | None:
