@@ -174,6 +174,13 @@ def _provider(npi: str, provider_name: str, what: str) -> Provider | None:
     return Provider(npi=npi, name=_optional(provider_name))
 
 
+def _billing(npi: str, provider_name: str) -> Provider:
+    provider = _provider(npi, provider_name, "the billing provider")
+    if provider is None:
+        raise LayoutChanged("the claim page shows no billing provider")
+    return provider
+
+
 def _place(value: str) -> str:
     match = _PLACE.match(value)
     if match is None or S.PLACES.get(match.group(1)) != match.group(2):
@@ -251,8 +258,7 @@ def parse_claim_detail(html: str) -> ClaimPage:
                             date_of_birth=date(v["dob"], "patient date of birth")),
             service_from=date(v["from"], "service from"),
             service_to=date(v["to"], "service to"),
-            billing_provider=_provider(v["billing_npi"], v["billing_name"],
-                                       "the billing provider"),
+            billing_provider=_billing(v["billing_npi"], v["billing_name"]),
             rendering_provider=_provider(v["rendering_npi"], v["rendering_name"],
                                          "the rendering provider"),
             place_of_service=_place(v["place"]),
