@@ -14,6 +14,10 @@ def _eligibility_guard(request: EligibilityRequest, result: EligibilityResult) -
     verify_patient(result.member, request)
 
 
+def _claims_guard(request: ClaimSearchRequest, result: ClaimResult) -> None:
+    verify_claims(result, request)
+
+
 def _claims_subject(result: Any) -> str:
     count = len(result.claims)
     return "no claims found" if count == 0 else f"{count} claim{'s' * (count != 1)}"
@@ -41,6 +45,6 @@ CLAIM_STATUS = register_kind(JobKind(
     result_model=ClaimResult,
     resource="claim-status-checks",
     repeat_harmless=True,
-    guard=verify_claims,
+    guard=_claims_guard,
     subject=_claims_subject,
 ))

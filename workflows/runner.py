@@ -297,9 +297,10 @@ class JobRunner:
 def _where(exc: BaseException) -> str:
     """The innermost frame of ``exc`` as file:line (function), without its message."""
     frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
+    ours = [f for f in frames if "site-packages" not in f.filename] or frames
+    if not ours:
         return "?"
-    last = frames[-1]
+    last = ours[-1]
     return f"{Path(last.filename).name}:{last.lineno} ({last.name})"
 
 
