@@ -38,9 +38,13 @@ from portals.model import (
     TimePeriod,
 )
 
+__all__ = ["CARRIER", "DetailPage", "SectionPage", "assemble", "check_layout",
+           "check_sequence", "date", "grid", "money", "name", "parse_detail", "parse_section",
+           "percent", "retry_after"]
+"""``retry_after`` is :func:`bots.flow.retry_after` (the one Retry-After parser), named
+here for the callers that import it from the Summit parser."""
+
 CARRIER = "summit"
-__all__ = ["DetailPage", "SectionPage", "assemble", "check_layout", "check_sequence", "date",
-           "grid", "money", "name", "parse_detail", "parse_section", "percent", "retry_after"]
 _PAGE_COUNT = re.compile(r"^Page (\d+) of (\d+)$")
 _MEMBER_LINE = re.compile(r"^(.+) \(([A-Z0-9-]+)\)$")
 _CPT = re.compile(r"^\d{4}[0-9A-Z]$")
