@@ -54,6 +54,16 @@ test: install lint typecheck
 demo: install
 	$(BIN)/portals demo --port $(PORT)
 
+# The full accuracy population (every member of every carrier, every job kind) on layout
+# v1 (every member exact) and v2 (every lookup fails loudly, nothing produced); pytest runs
+# a sample. Both layouts run; the target fails if either misses its bar.
+.PHONY: bench
+bench: install
+	status=0; \
+	$(BIN)/portals bench accuracy --layout v1 --report bench/reports/accuracy-v1.json || status=1; \
+	$(BIN)/portals bench accuracy --layout v2 --report bench/reports/accuracy-v2.json || status=1; \
+	exit $$status
+
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist test-results
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

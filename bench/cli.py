@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+KIND_NAMES = ("eligibility", "claim_status")
+"""The kinds ``--kind`` accepts (:func:`bench.kinds.kind_names`; a test keeps them equal)."""
+
 
 @click.group("bench")
 def bench() -> None:
@@ -14,6 +17,8 @@ def bench() -> None:
 
 
 @bench.command("accuracy")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KIND_NAMES),
+              help="Job kind to score (repeatable). Default: every kind.")
 @click.option("--carrier", "carriers", multiple=True,
               help="Carrier to score (repeatable). Default: every registered carrier.")
 @click.option("--layout", default="v1", show_default=True, type=click.Choice(["v1", "v2"]),
@@ -22,41 +27,46 @@ def bench() -> None:
 @click.option("--report", "report_path", default="bench/reports/accuracy.json",
               show_default=True, type=click.Path(path_type=Path),
               help="Where to write the JSON report.")
-def accuracy(carriers: tuple[str, ...], layout: str, limit: int | None,
-             report_path: Path) -> None:
-    """Every sandbox member through its bot, compared with `portals sandbox expected`."""
+def accuracy(kinds: tuple[str, ...], carriers: tuple[str, ...], layout: str,
+             limit: int | None, report_path: Path) -> None:
+    """Sandbox members through their bots, compared with `portals sandbox expected`.
+
+    Exits with status 1 unless every member is exact (v1) or every lookup failed loudly
+    and produced nothing (v2). Carriers whose bot or sandbox does not serve a kind yet
+    are skipped with a note.
+    """
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
 
-    from bench.accuracy import run_accuracy
+    from bench.accuracy import plan, run_accuracy
     from bots.registry import UnknownCarrier, registry
-    from fixtures.sandbox.expected import members
     from portals.settings import get_settings
 
-    names = list(carriers) or registry.names()
+    names = list(dict.fromkeys(carriers)) or registry.names()
     for name in names:
         try:
             registry.get(name)
         except UnknownCarrier as exc:
             raise click.BadParameter(str(exc), param_hint="--carrier") from None
-    total = sum(len(members(name)[:limit]) for name in names)
+    wanted = list(kinds) or None
+    tasks, _ = plan(names, wanted, limit=limit)
     console = Console(stderr=True)
     with Progress(console=console) as bar:
-        task = bar.add_task(f"accuracy ({layout})", total=total)
+        task = bar.add_task(f"accuracy ({layout})", total=sum(len(t.members) for t in tasks))
         report = run_accuracy(
-            names, browser_path=get_settings().browser_path, layout=layout, limit=limit,
-            progress=lambda carrier, member: bar.update(
-                task, advance=1, description=f"{carrier} {member}"),
+            names, browser_path=get_settings().browser_path, layout=layout, kinds=wanted,
+            limit=limit,
+            progress=lambda carrier, kind, member: bar.update(
+                task, advance=1, description=f"{carrier} {kind} {member}"),
         )
-    table = Table(title=f"Accuracy on layout {layout}")
-    for column in ("carrier", "members", "exact", "fields", "field mismatches", "failed",
-                   "silently wrong"):
-        table.add_column(column, justify="right" if column != "carrier" else "left")
-    for s in report.carriers:
-        table.add_row(s.carrier, str(s.members), str(s.exact_matches), str(s.fields_compared),
-                      str(s.field_mismatches), str(s.failed_lookups), str(s.silently_wrong))
-    Console().print(table)
+    from bench.table import print_report
+
+    print_report(report, Console())
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report.as_dict(), indent=2))
     click.echo(f"report: {report_path}")
+    if not report.passed:
+        failing = ", ".join(f"{s.carrier}/{s.kind}" for s in report.scores if not s.passed)
+        bar_text = "every member exact" if layout == "v1" else \
+            "every lookup failing loudly with no result"
+        raise click.ClickException(f"not {bar_text}: {failing}")
