@@ -111,3 +111,20 @@ def test_a_failing_artifact_store_keeps_the_typed_error_and_the_account_flag(
         stored = session.get(CarrierAccount, account_id)
         assert stored is not None and stored.status == AccountStatus.FLAGGED
         assert stored.flag_reason == "login_rejected"
+
+
+def test_a_carrier_with_no_portal_url_fails_and_never_reaches_a_sandbox(
+    runner: JobRunner, account_id: int, meridian: Any
+) -> None:
+    # given a runner whose settings name no portal URL for the carrier
+    runner.settings = runner.settings.model_copy(update={"carrier_urls": {}})
+    member = members("meridian")[0]
+    with session_scope(runner.engine) as session:
+        job_id = repo.create_job(session=session, request=EligibilityRequest.model_validate(
+            {"carrier": "meridian", **_who(member)})).id
+    # then the job fails saying what to configure, and no portal was asked anything
+    assert runner.run_job(job_id) == JobStatus.FAILED
+    [run] = _runs(runner, job_id)
+    assert run.error_type == "account_unavailable"
+    assert run.error_message is not None and "PORTALS_CARRIER_URLS" in run.error_message
+    assert meridian.control.state()["login_attempts"].get(meridian.username, 0) == 0
