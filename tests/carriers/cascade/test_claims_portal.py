@@ -16,7 +16,9 @@ from fixtures.sandbox.cascade.claims import (
     MAX_RANGE_DAYS,
     WORDING,
     WORDING_V2,
+    as_shown,
     member_claims,
+    shown_claims,
 )
 from fixtures.sandbox.cascade.data import load
 from fixtures.sandbox.expected import UnknownMemberError
@@ -28,21 +30,27 @@ from tests.carriers.cascade.pages import CLAIMS_MEMBER, NO_CLAIMS_MEMBER
 HISTORY = (CLAIMS_AS_OF - dt.timedelta(days=730), CLAIMS_AS_OF)
 
 
-def test_every_member_expected_result_is_worded_balanced_and_documented() -> None:
-    categories = set()
-    for member in load().members:
-        result = expected_claims(member.member_id, service_from=HISTORY[0],
-                                 service_to=HISTORY[1])
-        assert len(result.claims) == len(member_claims(load(), member.member_id))
-        for claim in result.claims:
+def test_every_members_claims_are_worded_and_balance_as_shown() -> None:
+    data, categories = load(), set()
+    for member in data.members:
+        shown = [as_shown(c) for c in shown_claims(data, member, service_from=HISTORY[0],
+                                                      service_to=HISTORY[1])]
+        assert len(shown) == len(member_claims(data, member.member_id))
+        for claim in shown:
             categories.add(claim.status.category)
             assert claim.status.portal_text == WORDING[claim.status.category]
             assert claim.status.code is None  # Cascade shows no 277 status code
             assert balance_problems(claim) == []
             assert all(line.tooth or not line.surfaces for line in claim.lines)
-        assert sorted(d.filename for d in result.documents) == sorted(
-            f"CascadeDental-EOB-{c.claim_number}.pdf" for c in result.claims if c.payments)
     assert categories == set(WORDING) == set(WORDING_V2)
+
+
+def test_expected_result_names_an_eob_per_paid_claim() -> None:
+    result = expected_claims(CLAIMS_MEMBER, service_from=HISTORY[0], service_to=HISTORY[1])
+    assert len(result.claims) == 5
+    assert sorted(d.filename for d in result.documents) == sorted(
+        f"CascadeDental-EOB-{c.claim_number}.pdf" for c in result.claims if c.payments)
+    assert {d.kind for d in result.documents} == {"remittance"}
 
 
 def test_unknown_member_has_no_expected_claims() -> None:
