@@ -4,10 +4,11 @@ By claim number (the portal ignores the date range then), or by member and a
 date-of-service range, split into windows the portal accepts (at most 24 months each).
 Every result page is read (10 claims a page, "Page k of N", a Next link), every claim
 once (a claim spanning two windows is listed by both: it is read once), then its detail
-page, then the remittance (EOB) PDF of each payment. The claims are checked with
-:func:`bots.parsing.verify_claims` before anything is downloaded, and again with their
-documents before the result is returned. A sign-in page anywhere on the way is
-:class:`~bots.flow.NeedsLogin`: the flow kit logs in once and the search starts over.
+page, then the remittance (EOB) PDF of each payment. Each claim is checked with
+:func:`bots.parsing.verify_claims` as soon as it is read, all of them before anything is
+downloaded, and again with their documents before the result is returned. A sign-in
+page anywhere on the way is :class:`~bots.flow.NeedsLogin`: the flow kit logs in once and
+the search starts over.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bots.carriers.meridian.parse_claims import (
 )
 from bots.errors import InconsistentResult, LayoutChanged, PatientMismatch, PortalUnavailable
 from bots.flow import BUSY_STATUSES, NeedsLogin, Screens, check_response, retry_after
-from bots.parsing import verify_claims, verify_patient
+from bots.parsing import verify_claims
 from portals.claims import Claim, ClaimResult, ClaimSearchRequest
 from portals.model import Document, NotFound
 
@@ -59,7 +60,8 @@ def search_claims(page: Page, ctx: BotContext, request: ClaimSearchRequest,
         if shown.claim.claim_number != row.claim_number:
             raise InconsistentResult(f"the link of claim {row.claim_number} shows claim "
                                      f"{shown.claim.claim_number}")
-        verify_patient(shown.claim.patient, request)
+        # the requested patient's, asked for and balanced: stop at the first that is not
+        verify_claims(ClaimResult(carrier=carrier, claims=[shown.claim]), request)
         claims.append(shown.claim)
         remittances += [(shown.claim, r) for r in shown.remittances]
     verify_claims(ClaimResult(carrier=carrier, claims=claims), request)
