@@ -33,7 +33,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from bots.base import BotContext, Credentials
-from bots.errors import AccountUnavailable, BotError
+from bots.errors import AccountUnavailable, BotError, PortalUnavailable
 from bots.registry import registry
 from bots.runtime import run_bot
 from portals.jobs import JobKind, get_kind
@@ -187,9 +187,9 @@ class JobRunner:
                               lease_seconds=self.settings.lease_seconds) as held:
                 result = run_bot(self.browser(), ctx,
                                  lambda page: handler(page, ctx, request))
-            if held.lost.is_set():
-                raise BotError("the portal account's lock was lost during the run; its "
-                               "result is not trusted")
+            if held.lost.is_set():  # another run may have used the account meanwhile
+                raise PortalUnavailable("the portal account's lock was lost during the run; "
+                                        "its result is not trusted and it runs again later")
             if isinstance(result, NotFound):
                 return _Outcome(RunStatus.NOT_FOUND, result.message)
             kind.guard(request, result)  # the last guard before storing

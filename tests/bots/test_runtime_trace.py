@@ -21,8 +21,10 @@ from bots.errors import BotError, LayoutChanged, PatientMismatch
 from bots.memory import MemoryArtifactSink, MemorySessionStore
 from bots.registry import registry
 from bots.runtime import run_bot
+from fixtures.sandbox import carriers as sandbox_carriers
 from fixtures.sandbox.expected import members
 from fixtures.sandbox.server import PortalAccount
+from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityRequest, EligibilityResult
 
 pytestmark = pytest.mark.browser
@@ -170,4 +172,56 @@ def test_a_single_page_app_session_in_storage_and_headers_is_scrubbed(
         _run(browser, ctx, _request("northwind"), seen)
     assert not caught.value.retryable, caught.value
     _assert_no_session(ctx, seen, northwind)
+    assert sessions.load(KEY) is None
+
+
+def _claims_request(carrier: str) -> ClaimSearchRequest:
+    """A search of a member with claims (so the faulty claim page is shown)."""
+    for member in members(carrier):
+        request = ClaimSearchRequest.model_validate({
+            "carrier": carrier, "member_id": member["member_id"],
+            "date_of_birth": member["date_of_birth"], "last_name": member["last_name"],
+            "service_from": "2025-04-30", "service_to": "2026-10-31"})
+        if sandbox_carriers.get(carrier).expected_claims(
+                member["member_id"], service_from=request.service_from,
+                service_to=request.service_to).claims:
+            return request
+    raise AssertionError(f"no {carrier} member with claims")
+
+
+@pytest.mark.parametrize("carrier", registry.names())
+def test_every_carriers_failed_run_keeps_no_session_in_its_artifacts(
+    browser: Browser, sandbox_portal: Callable[[str], PortalAccount], inbox: LocalInbox,
+    carrier: str,
+) -> None:
+    # given a portal whose claims page shows another member (after a fresh login, with
+    # whatever second factor the carrier asks for)
+    portal = sandbox_portal(carrier)
+    knobs = {"claim_other_member": True, "code_webhook_url": inbox.url,
+             "code_webhook_secret": inbox.secret}
+    for quiet in ("survey_rate", "announcement"):
+        if quiet in portal.control.knobs():
+            knobs[quiet] = 0.0 if quiet == "survey_rate" else "none"
+    portal.control.set_knobs(**knobs)
+    sessions = MemorySessionStore()
+    credentials = credentials_for(KEY, portal.account)
+    ctx = _context(portal, sessions, inbox.source(credentials.mfa_recipient or ""))
+    ctx.timeout_ms = 8_000
+    request = _claims_request(carrier)
+    bot = registry.get(carrier)()
+    seen: list[str] = []
+
+    def call(page: Page) -> Any:
+        try:
+            return bot.search_claims(page, ctx, request)
+        finally:
+            seen.extend(c["value"] for c in page.context.cookies())
+            for frame in page.frames:
+                seen.extend(v for v in frame.evaluate(_STORAGE_JS) if v)
+
+    # when the run fails after signing in
+    with pytest.raises(PatientMismatch):
+        run_bot(browser, ctx, call)
+    # then neither trace nor HTML carries the session, and the session is not stored
+    _assert_no_session(ctx, seen, portal)
     assert sessions.load(KEY) is None
