@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -61,7 +62,8 @@ def accuracy(kinds: tuple[str, ...], carriers: tuple[str, ...], layout: str,
         )
     from bench.table import print_report
 
-    print_report(report, Console())
+    # a pipe or log file gets the whole table; a terminal gets its own width
+    print_report(report, Console(width=None if sys.stdout.isatty() else 120))
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report.as_dict(), indent=2))
     click.echo(f"report: {report_path}")

@@ -214,12 +214,13 @@ def test_the_report_says_what_passed_and_why() -> None:
 
 
 def test_the_table_has_a_row_per_carrier_and_kind_and_notes_skips() -> None:
-    console = Console(record=True, width=250)
+    console = Console(record=True, width=80)
     print_report(_report(), console)
     text = console.export_text()
-    assert "Accuracy on layout v1" in text
-    assert "meridian" in text and "eligibility" in text and "claim_status" in text
-    assert "1/0" in text  # missing/unexpected claims
+    assert "Accuracy on layout v1: eligibility" in text
+    assert "Accuracy on layout v1: claim_status" in text
+    assert "meridian" in text and "summit" in text and "…" not in text
+    assert "1/2" in text and "1/0" in text  # exact/members, missing/unexpected claims
     assert "skipped cascade claim_status: no claims yet" in text
     assert "summit claim_status failed lookups: layout_changed 1" in text
     assert text.rstrip().endswith("FAIL")
