@@ -31,6 +31,7 @@ from api.routes import (
     runs,
     ui_auth,
     ui_checks,
+    ui_claims,
     ui_runs,
 )
 from portals.settings import Settings
@@ -129,7 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(inbox.router)
-    for module in (ui_auth, ui_checks, ui_runs):
+    for module in (ui_auth, ui_checks, ui_claims, ui_runs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     log.info("API ready (database %s)", engine.url.render_as_string(hide_password=True))
