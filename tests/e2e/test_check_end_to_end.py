@@ -137,7 +137,7 @@ def test_portal_secrets_appear_nowhere(
     meridian.control.set_knobs(swap_member=True)
     with httpx.Client(base_url=url, headers=_auth(settings), timeout=10) as client:
         failing = client.post("/v1/eligibility-checks", json=_member(3)).json()["id"]
-        queued = redis.Redis.from_url(redis_url).hvals("dramatiq:eligibility.msgs")
+        queued = redis.Redis.from_url(redis_url).hvals("dramatiq:portal_jobs.msgs")
         seen_bytes += [("queue message", raw) for raw in queued]
         start_worker(PORTALS_LOG_LEVEL="DEBUG")
         _poll_statuses(client, failing)
