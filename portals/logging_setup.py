@@ -123,5 +123,7 @@ def configure_logging(
     root.setLevel(numeric)
     # one line per HTTP request (sandbox control calls, health probes) is noise, not news
     logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
+    # schema migration steps at every start-up, likewise
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))
     _installed = handler
     return handler
