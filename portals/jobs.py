@@ -44,6 +44,8 @@ class JobKind:
     result_model: type[BaseModel]
     resource: str
     """The API collection, ``/v1/<resource>``."""
+    ui_page: str
+    """Where the web UI shows one job: ``<ui_page>/<id>``."""
     repeat_harmless: bool
     """Whether running a job of this kind a second time can hurt nobody (a lookup);
     a submission is not, and is never run again by itself after an unknown outcome."""

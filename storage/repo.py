@@ -159,8 +159,11 @@ def get_job(*, session: Session, job_id: str) -> Job | None:
     return session.get(Job, job_id)
 
 
-def list_jobs(*, session: Session, limit: int = 50) -> list[Job]:
+def list_jobs(*, session: Session, limit: int = 50, kind: str | None = None) -> list[Job]:
+    """The newest jobs (of one kind, if given) first."""
     query = select(Job).order_by(col(Job.created_at).desc()).limit(limit)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
     return list(session.exec(query))
 
 

@@ -22,6 +22,7 @@ from api.services import (
 from api.ui import FORM_FIELDS, flash, parse_check_form, redirect, render, safe_next
 from api.views import check_public, ui_artifact_url
 from bots.registry import UnknownCarrier, registry
+from portals.kinds import ELIGIBILITY
 from storage import repo
 from storage.models import JobStatus
 
@@ -39,7 +40,7 @@ def _index(
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
-        "checks": repo.list_jobs(session=session, limit=RECENT),
+        "checks": repo.list_jobs(session=session, limit=RECENT, kind=ELIGIBILITY.name),
     }, status_code=status_code, user=user)
 
 
@@ -86,7 +87,7 @@ def submit(
 
 def _check_context(session: Session, job_id: str) -> dict[str, Any] | None:
     check = repo.get_job(session=session, job_id=job_id)
-    if check is None:
+    if check is None or check.kind != ELIGIBILITY.name:  # other kinds have their own pages
         return None
     public = check_public(session=session, check=check, url=ui_artifact_url)
     failed_runs = [run for run in public.runs if run.status == "failed"]

@@ -12,6 +12,7 @@ from api.deps import SessionDep, StaffUser, StoreDep, TemplatesDep, verify_csrf
 from api.services import NotFoundError, StateConflict, read_artifact, resolve_run
 from api.ui import flash, redirect, render
 from api.views import runs_public, ui_artifact_url
+from portals.jobs import all_kinds
 from storage import repo
 from storage.models import RunStatus
 
@@ -31,8 +32,9 @@ def failed_runs(request: Request, session: SessionDep, templates: TemplatesDep,
     for run in runs:
         if run.job_id not in checks:
             checks[run.job_id] = repo.get_job(session=session, job_id=run.job_id)
-    return render(request, templates, "runs_failed.html", {"runs": runs, "checks": checks},
-                  user=user)
+    pages = {kind.name: kind.ui_page for kind in all_kinds()}
+    return render(request, templates, "runs_failed.html",
+                  {"runs": runs, "checks": checks, "pages": pages}, user=user)
 
 
 @router.post("/runs/{run_id}/resolve")

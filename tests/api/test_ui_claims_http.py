@@ -524,3 +524,31 @@ def test_a_failed_search_can_be_retried(ui: TestClient, db: Engine,
     again = ui.get(f"/claims/{job_id}").text
     assert 'data-testid="check-status">queued<' in again
     assert "sent back to the queue" in again
+
+
+def test_the_eligibility_pages_keep_to_eligibility_checks(ui: TestClient, db: Engine) -> None:
+    """The home page's recent checks list eligibility checks only, and a claim search's id
+    is not an eligibility check's page (404, never a 500)."""
+    job_id = store_claims(db, make_claim_search(db)).job_id
+    home = ui.get("/")
+    assert home.status_code == 200 and job_id not in home.text
+    assert ui.get(f"/checks/{job_id}").status_code == 404
+    assert ui.get(f"/claims/{job_id}").status_code == 200
+
+
+def test_a_failed_claim_run_links_to_the_claim_page(ui: TestClient, db: Engine) -> None:
+    job_id = make_claim_search(db)
+    with session_scope(db) as session:
+        assert repo.claim_job(session=session, job_id=job_id, worker="w1", lease_seconds=60)
+    with session_scope(db) as session:
+        job = repo.get_job(session=session, job_id=job_id)
+        assert job is not None
+        run = repo.start_run(session=session, job=job, worker="w1")
+        repo.finish_run(session=session, run=run, status=RunStatus.FAILED,
+                        error_type="layout_changed", error_message="a new claims page")
+        repo.release_job(session=session, job=job, status=JobStatus.FAILED)
+    page = ui.get("/runs/failed")
+    assert page.status_code == 200
+    assert f'href="/claims/{job_id}"' in page.text
+    assert f'action="/claims/{job_id}/retry"' in page.text
+    assert f"/checks/{job_id}" not in page.text
