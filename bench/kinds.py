@@ -19,7 +19,6 @@ from bench import claims
 from bench.claims_diff import diff_claims
 from bench.score import Comparison
 from bots.base import BotContext, CarrierBot
-from bots.parsing import verify_claims, verify_patient
 from fixtures.sandbox.carriers import SandboxCarrier
 from portals.claims import ClaimSearchRequest
 from portals.jobs import get_kind
@@ -88,20 +87,7 @@ def skip_reason(kind: str, bot: type[CarrierBot], truth: SandboxCarrier) -> str 
     return None
 
 
-def _eligibility_guard(request: EligibilityRequest, result: Any) -> None:
-    verify_patient(result.member, request)
-
-
-def _claims_guard(request: ClaimSearchRequest, result: Any) -> None:
-    verify_claims(result, request)
-
-
-GUARDS: dict[str, Callable[[Any, Any], None]] = {
-    "eligibility": _eligibility_guard, "claim_status": _claims_guard}
-"""``guard(request, result)``: the checks the runner makes before it stores a result
-(:mod:`bots.parsing`), called here directly with their own argument order."""
-
-
 def guard(kind: str) -> Callable[[Any, Any], None]:
-    """The check every result of the kind must pass before the runner stores it."""
-    return GUARDS[kind]
+    """``guard(request, result)``: the check the runner makes before it stores a result
+    of the kind (its declaration in :mod:`portals.kinds`)."""
+    return get_kind(kind).guard
