@@ -9,22 +9,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep, StaffUser, TemplatesDep, VaultDep, verify_csrf
+from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
 from api.presenters import present
-from api.services import (
-    IdempotencyConflict,
-    NotFoundError,
-    StateConflict,
-    enter_code,
-    retry_check,
-    submit_check,
-)
-from api.ui import FORM_FIELDS, flash, parse_check_form, redirect, render, safe_next
+from api.routes.ui_jobs import carrier_display_name, ui_job_router
+from api.services import IdempotencyConflict, submit_check
+from api.ui import FORM_FIELDS, parse_check_form, redirect, render
 from api.views import check_public, ui_artifact_url
-from bots.registry import UnknownCarrier, registry
+from bots.registry import registry
 from portals.kinds import ELIGIBILITY
 from storage import repo
-from storage.models import JobStatus
+from storage.models import Job, JobStatus
 
 router = APIRouter(tags=["ui"])
 
@@ -85,10 +79,7 @@ def submit(
     return redirect(f"/checks/{submitted.check.id}")
 
 
-def _check_context(session: Session, job_id: str) -> dict[str, Any] | None:
-    check = repo.get_job(session=session, job_id=job_id)
-    if check is None or check.kind != ELIGIBILITY.name:  # other kinds have their own pages
-        return None
+def _check_context(session: Session, check: Job) -> dict[str, Any]:
     public = check_public(session=session, check=check, url=ui_artifact_url)
     failed_runs = [run for run in public.runs if run.status == "failed"]
     return {
@@ -96,69 +87,10 @@ def _check_context(session: Session, job_id: str) -> dict[str, Any] | None:
         "finished": JobStatus(check.status).finished,
         "view": present(public.result, public.service_codes) if public.result else None,
         "failed_run": failed_runs[-1] if failed_runs else None,
-        "carrier_name": _display_name(check.carrier),
+        "carrier_name": carrier_display_name(check.carrier),
     }
 
 
-def _display_name(carrier: str) -> str:
-    try:
-        return registry.get(carrier).display_name
-    except UnknownCarrier:
-        return carrier
-
-
-@router.get("/checks/{job_id}", response_class=HTMLResponse)
-def check_page(job_id: str, request: Request, session: SessionDep, templates: TemplatesDep,
-               user: StaffUser) -> Response:
-    context = _check_context(session, job_id)
-    if context is None:
-        return render(request, templates, "error.html",
-                      {"message": "No such eligibility check."}, status_code=404, user=user)
-    return render(request, templates, "check.html", context, user=user)
-
-
-@router.get("/checks/{job_id}/fragment", response_class=HTMLResponse)
-def check_fragment(job_id: str, request: Request, session: SessionDep,
-                   templates: TemplatesDep, user: StaffUser) -> Response:
-    """The live part of the check page; the page's script swaps it in every second."""
-    context = _check_context(session, job_id)
-    if context is None:
-        return HTMLResponse("No such eligibility check.", status_code=404)
-    response = render(request, templates, "_check_live.html", context, user=user)
-    response.headers["X-Check-Finished"] = "true" if context["finished"] else "false"
-    return response
-
-
-@router.post("/checks/{job_id}/mfa-code")
-def mfa_code(
-    job_id: str, request: Request, session: SessionDep, user: StaffUser, vault: VaultDep,
-    settings: SettingsDep, csrf: Annotated[str, Form()] = "",
-    code: Annotated[str, Form()] = "",
-) -> Response:
-    """A person types the code the portal sent; the waiting run picks it up."""
-    verify_csrf(request, csrf)
-    digits = code.strip().replace(" ", "")
-    if not (digits.isdigit() and 4 <= len(digits) <= 10):
-        flash(request, "Enter the digits of the code only.")
-        return redirect(f"/checks/{job_id}")
-    try:
-        enter_code(session=session, vault=vault, job_id=job_id, code=digits, actor=user,
-                   ttl_seconds=settings.code_ttl_seconds)
-        flash(request, "The code was handed to the bot.")
-    except (NotFoundError, StateConflict) as exc:
-        flash(request, f"Code not used: {exc}.")
-    return redirect(f"/checks/{job_id}")
-
-
-@router.post("/checks/{job_id}/retry")
-def retry(
-    job_id: str, request: Request, session: SessionDep, user: StaffUser,
-    csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
-) -> Response:
-    verify_csrf(request, csrf)
-    try:
-        retry_check(session=session, job_id=job_id, actor=user)
-        flash(request, "The check was sent back to the queue.")
-    except (NotFoundError, StateConflict) as exc:
-        flash(request, f"Not retried: {exc}.")
-    return redirect(safe_next(next, f"/checks/{job_id}"))
+router.include_router(ui_job_router(
+    ELIGIBILITY, noun="check", missing="No such eligibility check.",
+    page_template="check.html", live_template="_check_live.html", context=_check_context))

@@ -3,7 +3,6 @@ a search's page that refreshes itself until the claims are in."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated, Any
 
@@ -13,28 +12,20 @@ from sqlmodel import Session, col, select
 
 from api.claims_form import CLAIM_FORM_FIELDS, form_key_of, parse_claim_form
 from api.claims_presenter import present_claims
-from api.deps import SessionDep, SettingsDep, StaffUser, TemplatesDep, VaultDep, verify_csrf
-from api.services import (
-    IdempotencyConflict,
-    NotFoundError,
-    StateConflict,
-    enter_code,
-    retry_check,
-    submit_job,
-)
-from api.ui import flash, redirect, render
+from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
+from api.routes.ui_jobs import carrier_display_name, ui_job_router
+from api.services import IdempotencyConflict, submit_job
+from api.ui import redirect, render
 from api.views import claim_check_public, ui_artifact_url
-from bots.registry import UnknownCarrier, registry
+from bots.registry import registry
 from portals.jobs import Capability
 from portals.kinds import CLAIM_STATUS
-from storage import repo
 from storage.models import Job, JobStatus
 
 router = APIRouter(tags=["ui"])
 
 RECENT = 25
 KIND = CLAIM_STATUS.name
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 MISSING = "No such claim search."
 
 
@@ -42,13 +33,6 @@ def claims_carriers() -> list[tuple[str, str]]:
     """(name, display name) of the carriers whose bot serves claims."""
     return [(bot.name, bot.display_name) for bot in registry.all()
             if Capability.CLAIMS in bot.capabilities]
-
-
-def _display_name(carrier: str) -> str:
-    try:
-        return registry.get(carrier).display_name
-    except UnknownCarrier:
-        return carrier
 
 
 def _recent(session: Session) -> list[Job]:
@@ -116,18 +100,7 @@ def submit_claims(
     return redirect(f"/claims/{submitted.check.id}")
 
 
-def _job(session: Session, job_id: str) -> Job | None:
-    """The claim search with this id; anything that cannot be an id is not looked up."""
-    if not _JOB_ID.match(job_id):
-        return None
-    job = repo.get_job(session=session, job_id=job_id)
-    return job if job is not None and job.kind == KIND else None
-
-
-def _context(session: Session, job_id: str) -> dict[str, Any] | None:
-    job = _job(session, job_id)
-    if job is None:
-        return None
+def _context(session: Session, job: Job) -> dict[str, Any]:
     public = claim_check_public(session=session, job=job, url=ui_artifact_url)
     failed_runs = [run for run in public.runs if run.status == "failed"]
     return {
@@ -135,66 +108,10 @@ def _context(session: Session, job_id: str) -> dict[str, Any] | None:
         "finished": JobStatus(job.status).finished,
         "view": present_claims(public.result, public.documents) if public.result else None,
         "failed_run": failed_runs[-1] if failed_runs else None,
-        "carrier_name": _display_name(job.carrier),
+        "carrier_name": carrier_display_name(job.carrier),
     }
 
 
-@router.get("/claims/{job_id}", response_class=HTMLResponse)
-def claims_page(job_id: str, request: Request, session: SessionDep, templates: TemplatesDep,
-                user: StaffUser) -> Response:
-    context = _context(session, job_id)
-    if context is None:
-        return render(request, templates, "error.html", {"message": MISSING},
-                      status_code=404, user=user)
-    return render(request, templates, "claims_check.html", context, user=user)
-
-
-@router.get("/claims/{job_id}/fragment", response_class=HTMLResponse)
-def claims_fragment(job_id: str, request: Request, session: SessionDep,
-                    templates: TemplatesDep, user: StaffUser) -> Response:
-    """The live part of the page; check.js swaps it in every second until finished."""
-    context = _context(session, job_id)
-    if context is None:
-        return HTMLResponse(MISSING, status_code=404)
-    response = render(request, templates, "_claims_live.html", context, user=user)
-    response.headers["X-Check-Finished"] = "true" if context["finished"] else "false"
-    return response
-
-
-@router.post("/claims/{job_id}/mfa-code")
-def claims_mfa_code(
-    job_id: str, request: Request, session: SessionDep, user: StaffUser, vault: VaultDep,
-    settings: SettingsDep, csrf: Annotated[str, Form()] = "",
-    code: Annotated[str, Form()] = "",
-) -> Response:
-    """A person types the code the portal sent; the waiting run picks it up."""
-    verify_csrf(request, csrf)
-    if _job(session, job_id) is None:
-        return HTMLResponse(MISSING, status_code=404)
-    digits = code.strip().replace(" ", "")
-    if not (digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 10):
-        flash(request, "Enter the digits of the code only.")
-        return redirect(f"/claims/{job_id}")
-    try:
-        enter_code(session=session, vault=vault, job_id=job_id, code=digits, actor=user,
-                   ttl_seconds=settings.code_ttl_seconds, kind=KIND)
-        flash(request, "The code was handed to the bot.")
-    except (NotFoundError, StateConflict) as exc:
-        flash(request, f"Code not used: {exc}.")
-    return redirect(f"/claims/{job_id}")
-
-
-@router.post("/claims/{job_id}/retry")
-def claims_retry(
-    job_id: str, request: Request, session: SessionDep, user: StaffUser,
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    verify_csrf(request, csrf)
-    if _job(session, job_id) is None:
-        return HTMLResponse(MISSING, status_code=404)
-    try:
-        retry_check(session=session, job_id=job_id, actor=user, kind=KIND)
-        flash(request, "The claim search was sent back to the queue.")
-    except (NotFoundError, StateConflict) as exc:
-        flash(request, f"Not retried: {exc}.")
-    return redirect(f"/claims/{job_id}")
+router.include_router(ui_job_router(
+    CLAIM_STATUS, noun="claim search", missing=MISSING, page_template="claims_check.html",
+    live_template="_claims_live.html", context=_context))

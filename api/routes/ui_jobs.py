@@ -1,0 +1,113 @@
+"""One web UI pattern for every job kind's page: ``<kind.ui_page>/{id}``.
+
+The page (behind staff login), its live fragment that the page's script swaps in until the
+job is finished, the one-time code a person types for a waiting run, and retrying a failed
+job. A kind brings its templates and the context its templates read; the rest is shared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from api.deps import SessionDep, SettingsDep, StaffUser, TemplatesDep, VaultDep, verify_csrf
+from api.services import NotFoundError, StateConflict, enter_code, retry_check
+from api.ui import flash, redirect, render, safe_next
+from bots.registry import UnknownCarrier, registry
+from portals.jobs import JobKind
+from storage import repo
+from storage.models import Job
+
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def carrier_display_name(carrier: str) -> str:
+    try:
+        return registry.get(carrier).display_name
+    except UnknownCarrier:
+        return carrier
+
+
+def job_of(session: Session, job_id: str, kind: JobKind) -> Job | None:
+    """The job of ``kind`` with this id; anything that cannot be an id is not looked up."""
+    if not _JOB_ID.match(job_id):
+        return None
+    job = repo.get_job(session=session, job_id=job_id)
+    return job if job is not None and job.kind == kind.name else None
+
+
+def ui_job_router(kind: JobKind, *, noun: str, missing: str, page_template: str,
+                  live_template: str,
+                  context: Callable[[Session, Job], dict[str, Any]]) -> APIRouter:
+    """The page routes of one kind. ``noun`` names one job to staff ("check"), ``missing``
+    is the 404 text, ``context(session, job)`` what the templates read."""
+    router = APIRouter(tags=["ui"])
+    base = kind.ui_page
+
+    def _context(session: Session, job_id: str) -> dict[str, Any] | None:
+        job = job_of(session, job_id, kind)
+        return None if job is None else context(session, job)
+
+    @router.get(base + "/{job_id}", response_class=HTMLResponse)
+    def job_page(job_id: str, request: Request, session: SessionDep,
+                 templates: TemplatesDep, user: StaffUser) -> Response:
+        found = _context(session, job_id)
+        if found is None:
+            return render(request, templates, "error.html", {"message": missing},
+                          status_code=404, user=user)
+        return render(request, templates, page_template, found, user=user)
+
+    @router.get(base + "/{job_id}/fragment", response_class=HTMLResponse)
+    def job_fragment(job_id: str, request: Request, session: SessionDep,
+                     templates: TemplatesDep, user: StaffUser) -> Response:
+        """The live part of the page; the page's script swaps it in until finished."""
+        found = _context(session, job_id)
+        if found is None:
+            return HTMLResponse(missing, status_code=404)
+        response = render(request, templates, live_template, found, user=user)
+        response.headers["X-Check-Finished"] = "true" if found["finished"] else "false"
+        return response
+
+    @router.post(base + "/{job_id}/mfa-code")
+    def job_mfa_code(
+        job_id: str, request: Request, session: SessionDep, user: StaffUser,
+        vault: VaultDep, settings: SettingsDep, csrf: Annotated[str, Form()] = "",
+        code: Annotated[str, Form()] = "",
+    ) -> Response:
+        """A person types the code the portal sent; the waiting run picks it up."""
+        verify_csrf(request, csrf)
+        if job_of(session, job_id, kind) is None:
+            return HTMLResponse(missing, status_code=404)
+        digits = code.strip().replace(" ", "")
+        if not (digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 10):
+            flash(request, "Enter the digits of the code only.")
+            return redirect(f"{base}/{job_id}")
+        try:
+            enter_code(session=session, vault=vault, job_id=job_id, code=digits, actor=user,
+                       ttl_seconds=settings.code_ttl_seconds, kind=kind.name)
+            flash(request, "The code was handed to the bot.")
+        except (NotFoundError, StateConflict) as exc:
+            flash(request, f"Code not used: {exc}.")
+        return redirect(f"{base}/{job_id}")
+
+    @router.post(base + "/{job_id}/retry")
+    def job_retry(
+        job_id: str, request: Request, session: SessionDep, user: StaffUser,
+        csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
+    ) -> Response:
+        verify_csrf(request, csrf)
+        if job_of(session, job_id, kind) is None:
+            return HTMLResponse(missing, status_code=404)
+        try:
+            retry_check(session=session, job_id=job_id, actor=user, kind=kind.name)
+            flash(request, f"The {noun} was sent back to the queue.")
+        except (NotFoundError, StateConflict) as exc:
+            flash(request, f"Not retried: {exc}.")
+        return redirect(safe_next(next, f"{base}/{job_id}"))
+
+    return router
