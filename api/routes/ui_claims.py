@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.claims_form import CLAIM_FORM_FIELDS, form_key_of, parse_claim_form
 from api.claims_presenter import present_claims
@@ -20,6 +20,7 @@ from api.views import claim_check_public, ui_artifact_url
 from bots.registry import registry
 from portals.jobs import Capability
 from portals.kinds import CLAIM_STATUS
+from storage import repo
 from storage.models import Job, JobStatus
 
 router = APIRouter(tags=["ui"])
@@ -35,12 +36,6 @@ def claims_carriers() -> list[tuple[str, str]]:
             if Capability.CLAIMS in bot.capabilities]
 
 
-def _recent(session: Session) -> list[Job]:
-    query = (select(Job).where(Job.kind == KIND)
-             .order_by(col(Job.created_at).desc(), col(Job.id)).limit(RECENT))
-    return list(session.exec(query))
-
-
 def _form_page(
     request: Request, session: Session, templates: Any, user: str,
     values: dict[str, str], errors: dict[str, str], status_code: int = 200,
@@ -51,7 +46,7 @@ def _form_page(
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
-        "searches": _recent(session),
+        "searches": repo.list_jobs(session=session, limit=RECENT, kind=KIND),
     }, status_code=status_code, user=user)
 
 
