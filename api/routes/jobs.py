@@ -84,7 +84,7 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
     router.add_api_route(
         "", create, methods=["POST"], status_code=status.HTTP_202_ACCEPTED,
         response_model=CheckAccepted,
-        summary=f"Queue a {kind.title}",
+        summary=f"Queue one {kind.title}",
         description=f"Store a {kind.title} and queue it for a worker. Nothing is stored on "
         "a 422.")
 
@@ -108,7 +108,7 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
         return public(session, _one(session, job_id))
 
     router.add_api_route("/{job_id}", read, methods=["GET"], response_model=public_model,
-                         summary=f"Read a {kind.title}")
+                         summary=f"Read one {kind.title}")
 
     @router.get("/{job_id}/documents/{document_id}", response_class=Response,
                 responses={200: {"description": "The document's bytes (e.g. a PDF)."}})
