@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from storage import repo
 from storage.db import session_scope
 from storage.users import create_user
+from tests.api.claims_ui import EOB_PDF, make_claim_search, store_claims
 from tests.api.conftest import QueueProbe, count_checks
-from tests.api.test_ui_claims_http import EOB_PDF, make_claim_search, store_claims
 from tests.live import serve
 
 pytestmark = pytest.mark.browser
