@@ -33,12 +33,13 @@ if TYPE_CHECKING:
 __all__ = ["ArtifactSink", "BotContext", "Capability", "CarrierBot", "CodeSource",
            "Credentials", "MfaKind", "Outcome", "SessionStore"]
 
-HANDLERS: dict[Capability, str] = {
-    Capability.ELIGIBILITY: "check_eligibility",
-    Capability.CLAIMS: "search_claims",
-}
-"""The method that serves each capability a job kind runs (documents ride along with a
-result; prior authorization comes with its own kind)."""
+
+def handlers() -> dict[Capability, str]:
+    """The method that serves each capability, as the job kinds declare it (documents ride
+    along with a result and have no kind of their own)."""
+    from portals.jobs import all_kinds
+
+    return {kind.capability: kind.bot_method for kind in all_kinds()}
 
 
 class MfaKind(StrEnum):
@@ -135,7 +136,7 @@ class CarrierBot(ABC):
         super().__init_subclass__(**kwargs)
         if getattr(cls, "__abstractmethods__", None):
             return
-        for capability, method in HANDLERS.items():
+        for capability, method in handlers().items():
             served = getattr(cls, method) is not getattr(CarrierBot, method)
             declared = capability in cls.capabilities
             if served != declared:

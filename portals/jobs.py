@@ -52,8 +52,6 @@ class JobKind:
     guard: Callable[[Any, Any], None]
     """``guard(request, result)`` raises a typed bot error when the result is not
     provably the requested patient's and internally consistent; then it is not stored."""
-    subject: Callable[[Any], str] = lambda result: ""
-    """A short, PHI-free line about a result for lists ("3 claims")."""
 
     def parse_request(self, data: dict[str, Any]) -> Any:
         return self.request_model.model_validate(data)
@@ -104,6 +102,3 @@ def all_kinds() -> list[JobKind]:
     _load()
     return [_KINDS[name] for name in sorted(_KINDS)]
 
-
-def kind_for_capability(capability: Capability) -> JobKind | None:
-    return next((k for k in all_kinds() if k.capability is capability), None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bots.parsing import verify_claims, verify_patient
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability, JobKind, register_kind
@@ -18,11 +16,6 @@ def _claims_guard(request: ClaimSearchRequest, result: ClaimResult) -> None:
     verify_claims(result, request)
 
 
-def _claims_subject(result: Any) -> str:
-    count = len(result.claims)
-    return "no claims found" if count == 0 else f"{count} claim{'s' * (count != 1)}"
-
-
 ELIGIBILITY = register_kind(JobKind(
     name="eligibility",
     title="eligibility check",
@@ -34,7 +27,6 @@ ELIGIBILITY = register_kind(JobKind(
     ui_page="/checks",
     repeat_harmless=True,
     guard=_eligibility_guard,
-    subject=lambda result: "active" if result.is_active else str(result.coverage.status),
 ))
 
 CLAIM_STATUS = register_kind(JobKind(
@@ -48,5 +40,4 @@ CLAIM_STATUS = register_kind(JobKind(
     ui_page="/claims",
     repeat_harmless=True,
     guard=_claims_guard,
-    subject=_claims_subject,
 ))

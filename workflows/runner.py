@@ -149,6 +149,10 @@ class JobRunner:
             bot = registry.get(request.carrier)()
             if not bot.serves(kind.capability):
                 raise BotError(f"{bot.display_name} does not serve {kind.capability.value}")
+            try:
+                base_url = self.settings.portal_url(request.carrier)
+            except PortalNotConfigured as exc:
+                raise AccountUnavailable(str(exc)) from None
             with session_scope(self.engine) as session:
                 account = repo.usable_account(session=session, carrier=request.carrier)
                 if account is None:
@@ -165,7 +169,7 @@ class JobRunner:
             assert account_id is not None
             ctx = BotContext(
                 credentials=credentials,
-                base_url="",
+                base_url=base_url,
                 sessions=DbSessionStore(self.engine, self.vault, account_id),
                 artifacts=DbArtifactSink(self.engine, self.store, run_id),
                 codes=DbCodeSource(
@@ -177,11 +181,6 @@ class JobRunner:
                 mfa_wait_seconds=self.settings.mfa_wait_seconds,
                 on_event=lambda event: self._event(run_id, event),
             )
-            try:
-                base_url = self.settings.portal_url(request.carrier)
-            except PortalNotConfigured as exc:
-                raise AccountUnavailable(str(exc)) from None
-            ctx.base_url = base_url
             handler = getattr(bot, kind.bot_method)
             with account_lock(self.redis, account_id,
                               lease_seconds=self.settings.lease_seconds) as held:
