@@ -26,20 +26,33 @@ from pydantic import SecretStr
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
+from portals.prior_auth import (
+    PriorAuthCase,
+    PriorAuthRequest,
+    PriorAuthStatusRequest,
+    RequestDocument,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 __all__ = ["ArtifactSink", "BotContext", "Capability", "CarrierBot", "CodeSource",
-           "Credentials", "MfaKind", "Outcome", "SessionStore"]
+           "Credentials", "DocumentSource", "MfaKind", "Outcome", "SessionStore",
+           "UploadLimits"]
 
 
-def handlers() -> dict[Capability, str]:
-    """The method that serves each capability, as the job kinds declare it (documents ride
-    along with a result and have no kind of their own)."""
+def handlers() -> dict[Capability, tuple[str, ...]]:
+    """The methods that serve each capability, as the job kinds declare them (documents
+    ride along with a result and have no kind of their own). Prior authorization has
+    three: submit, find a submission again, and read its status."""
     from portals.jobs import all_kinds
 
-    return {kind.capability: kind.bot_method for kind in all_kinds()}
+    methods: dict[Capability, tuple[str, ...]] = {}
+    for kind in all_kinds():
+        names = (kind.bot_method,) + ((kind.recheck_method,) if kind.recheck_method else ())
+        methods[kind.capability] = tuple(dict.fromkeys(methods.get(kind.capability, ())
+                                                       + names))
+    return methods
 
 
 class MfaKind(StrEnum):
@@ -104,6 +117,36 @@ class ArtifactSink(Protocol):
     def put(self, kind: str, filename: str, content_type: str, data: bytes) -> None: ...
 
 
+class DocumentSource(Protocol):
+    """A request's clinical documents, decrypted for the run that uploads them."""
+
+    def read(self, document: RequestDocument) -> bytes:
+        """The file's bytes; raises if they no longer hash to ``document.sha256``."""
+        ...
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What a portal takes as clinical documents on a prior-authorization request.
+
+    The API checks every file against them before anything is queued, so a file the
+    portal would refuse is refused at once, naming the file and the rule."""
+
+    content_types: frozenset[str]
+    max_bytes: int
+    max_files: int
+
+    @property
+    def type_names(self) -> str:
+        from portals.prior_auth import DOCUMENT_TYPES
+
+        return ", ".join(DOCUMENT_TYPES[t] for t in DOCUMENT_TYPES if t in self.content_types)
+
+
+def _no_commit() -> None:
+    """Outside a runner (unit tests) there is no ledger to write the commit into."""
+
+
 @dataclass
 class BotContext:
     """Everything a bot may touch besides the browser and the portal."""
@@ -118,10 +161,18 @@ class BotContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("portals.bot"))
     on_event: Callable[[str], None] = field(default=lambda _event: None)
     """Progress notes for the run's timeline ("login", "mfa", "needs_mfa_code", ...)."""
+    documents: DocumentSource | None = None
+    """The request's clinical documents (prior-authorization submissions only)."""
+    commit: Callable[[], None] = field(default=_no_commit)
+    """Called right before the click that cannot be taken back (a submission's submit
+    button). The runner records it durably first, and raises (so the click never
+    happens) when this run no longer holds its job; after it, the job is never submitted
+    again by itself, only looked for (:meth:`CarrierBot.find_prior_auth`)."""
 
 
 Outcome = EligibilityResult | NotFound
 ClaimsOutcome = ClaimResult | NotFound
+PriorAuthOutcome = PriorAuthCase | NotFound
 
 
 class CarrierBot(ABC):
@@ -131,19 +182,25 @@ class CarrierBot(ABC):
     display_name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ELIGIBILITY})
     mfa_kinds: ClassVar[frozenset[MfaKind]] = frozenset()
+    prior_auth_limits: ClassVar[UploadLimits | None] = None
+    """Declared by every bot that serves prior authorization."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if getattr(cls, "__abstractmethods__", None):
             return
-        for capability, method in handlers().items():
-            served = getattr(cls, method) is not getattr(CarrierBot, method)
+        for capability, methods in handlers().items():
             declared = capability in cls.capabilities
-            if served != declared:
-                raise TypeError(
-                    f"{cls.__name__}: capability {capability.value!r} is "
-                    + ("declared without a " if declared else "not declared but has a ")
-                    + f"{method}() method")
+            for method in methods:
+                served = getattr(cls, method) is not getattr(CarrierBot, method)
+                if served != declared:
+                    raise TypeError(
+                        f"{cls.__name__}: capability {capability.value!r} is "
+                        + ("declared without a " if declared else "not declared but has a ")
+                        + f"{method}() method")
+        if (Capability.PRIOR_AUTH in cls.capabilities) != (cls.prior_auth_limits is not None):
+            raise TypeError(f"{cls.__name__}: a bot that serves prior authorization declares "
+                            "its prior_auth_limits, and only such a bot")
 
     def serves(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -153,6 +210,25 @@ class CarrierBot(ABC):
         """Every claim the search asks for (paging and split date windows included), or
         NotFound when the portal knows no such member. No claims is an empty result."""
         raise NotImplementedError(f"{self.name} does not serve claims")
+
+    def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                          ) -> PriorAuthOutcome:
+        """Submit the request once: look for it in the portal's list first (found: return
+        it with ``found_existing``), else fill the form, upload every document, check the
+        portal lists each with its size, ``ctx.commit()``, click submit, read the
+        reference. Built on :func:`bots.prior_auth_flow.submit_once`."""
+        raise NotImplementedError(f"{self.name} does not serve prior authorization")
+
+    def find_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                        ) -> PriorAuthOutcome:
+        """Only look: the request as the portal's list shows it (by the tracking reference
+        in its note, or by patient, codes and dates), or NotFound. Never submits."""
+        raise NotImplementedError(f"{self.name} does not serve prior authorization")
+
+    def prior_auth_status(self, page: Page, ctx: BotContext,
+                          request: PriorAuthStatusRequest) -> PriorAuthOutcome:
+        """The request's current decision as the portal shows it, or NotFound."""
+        raise NotImplementedError(f"{self.name} does not serve prior authorization")
 
     @abstractmethod
     def check_eligibility(

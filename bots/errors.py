@@ -99,6 +99,20 @@ class HumanActionRequired(BotError):
     code = "human_action_required"
 
 
+class UploadNotAccepted(BotError):
+    """The portal did not take a file as sent (refused it, dropped it, or lists another
+    size): nothing was submitted."""
+
+    code = "upload_not_accepted"
+
+
+class CommitRefused(BotError):
+    """The run no longer holds its job at its point of no return: it stopped before the
+    click, and the job's holder carries on."""
+
+    code = "commit_refused"
+
+
 class AccountUnavailable(BotError):
     """No usable portal account: missing, or flagged for a person."""
 
@@ -110,6 +124,6 @@ ERROR_TYPES: dict[str, type[BotError]] = {
     for cls in (
         BotError, LoginRejected, AccountLocked, PasswordExpired, MfaFailed, MfaCodeTimeout,
         PortalUnavailable, SessionExpired, LayoutChanged, PatientMismatch, InconsistentResult,
-        HumanActionRequired, AccountUnavailable,
+        HumanActionRequired, AccountUnavailable, UploadNotAccepted, CommitRefused,
     )
 }

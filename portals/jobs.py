@@ -52,6 +52,11 @@ class JobKind:
     guard: Callable[[Any, Any], None]
     """``guard(request, result)`` raises a typed bot error when the result is not
     provably the requested patient's and internally consistent; then it is not stored."""
+    recheck_method: str | None = None
+    """For a kind whose repeat is not harmless: the bot method that only looks for what an
+    earlier run may have done. Once a run has passed its point of no return
+    (``BotContext.commit``), every later attempt calls this instead of ``bot_method``;
+    NotFound then leaves the job's outcome unknown, for a person to decide."""
 
     def parse_request(self, data: dict[str, Any]) -> Any:
         return self.request_model.model_validate(data)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from bots.errors import InconsistentResult
 from bots.parsing import verify_claims, verify_patient
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability, JobKind, register_kind
 from portals.model import EligibilityRequest, EligibilityResult
+from portals.prior_auth import (
+    PriorAuthCase,
+    PriorAuthRequest,
+    PriorAuthStatusRequest,
+    case_problems,
+)
 
 
 def _eligibility_guard(request: EligibilityRequest, result: EligibilityResult) -> None:
@@ -14,6 +21,15 @@ def _eligibility_guard(request: EligibilityRequest, result: EligibilityResult) -
 
 def _claims_guard(request: ClaimSearchRequest, result: ClaimResult) -> None:
     verify_claims(result, request)
+
+
+def _prior_auth_guard(request: PriorAuthRequest | PriorAuthStatusRequest,
+                      result: PriorAuthCase) -> None:
+    verify_patient(result.patient, request)
+    problems = case_problems(request, result)
+    if problems:
+        raise InconsistentResult("the portal's request is not this one: "
+                                 + "; ".join(problems[:3]))
 
 
 ELIGIBILITY = register_kind(JobKind(
@@ -40,4 +56,31 @@ CLAIM_STATUS = register_kind(JobKind(
     ui_page="/claims",
     repeat_harmless=True,
     guard=_claims_guard,
+))
+
+PRIOR_AUTH_SUBMIT = register_kind(JobKind(
+    name="prior_auth_submit",
+    title="prior authorization submission",
+    capability=Capability.PRIOR_AUTH,
+    bot_method="submit_prior_auth",
+    recheck_method="find_prior_auth",
+    request_model=PriorAuthRequest,
+    result_model=PriorAuthCase,
+    resource="prior-auth-submissions",
+    ui_page="/prior-auths/jobs",
+    repeat_harmless=False,
+    guard=_prior_auth_guard,
+))
+
+PRIOR_AUTH_STATUS = register_kind(JobKind(
+    name="prior_auth_status",
+    title="prior authorization status check",
+    capability=Capability.PRIOR_AUTH,
+    bot_method="prior_auth_status",
+    request_model=PriorAuthStatusRequest,
+    result_model=PriorAuthCase,
+    resource="prior-auth-status-checks",
+    ui_page="/prior-auths/jobs",
+    repeat_harmless=True,
+    guard=_prior_auth_guard,
 ))
