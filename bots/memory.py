@@ -60,9 +60,9 @@ class MemoryDocumentSource:
         """Keep ``data`` and describe it as a request document (type from its content)."""
         from portals.documents import detect_type
 
-        document = RequestDocument(
-            document_id=uuid.uuid4().hex, filename=filename,
-            content_type=detect_type(data) or "application/pdf", size=len(data),
-            sha256=hashlib.sha256(data).hexdigest())
+        document = RequestDocument.model_validate({
+            "document_id": uuid.uuid4().hex, "filename": filename,
+            "content_type": detect_type(data) or "application/pdf", "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()})
         self.files[document.document_id] = data
         return document
