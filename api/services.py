@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.schemas import CheckCreate
 from portals.jobs import get_kind
-from storage import codes, repo
+from storage import codes, hooks, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.models import (
@@ -147,6 +147,10 @@ def retry_check(*, session: Session, job_id: str, actor: str, kind: str = "eligi
         raise StateConflict("only a failed check can be retried")
     repo.audit(session=session, actor=actor, action=RETRY_ACTION, target_type="check",
                target_id=job_id)
+    retried = repo.get_job(session=session, job_id=job_id)
+    assert retried is not None
+    session.refresh(retried)
+    hooks.job_requeued(session, retried)
     session.commit()
     _enqueue(job_id)
     check = repo.get_job(session=session, job_id=job_id)

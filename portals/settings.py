@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     max_crashes: int = Field(
         default=3, ge=1, description="A job whose worker died this many times ends as failed "
         "('worker crashed N times') for a person to look at, instead of running again.")
+    fault_kill_at: str | None = Field(
+        default=None, pattern=r"^[a-z_]{1,40}$",
+        description="Fault injection for crash tests and the kill-at benchmark only: the "
+        "worker kills itself (SIGKILL) when a job's first run reports this step "
+        "(before_upload, during_upload, after_upload, after_submit_click, after_reference). "
+        "Never set in production.")
     retry_backoff_seconds: float = Field(
         default=20.0, ge=0, description="First retry delay; doubles for each later attempt."
     )

@@ -30,10 +30,14 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     NOT_FOUND = "not_found"
     FAILED = "failed"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    """A submission passed its point of no return and the portal does not show it: never
+    run again by itself; a person decides (resubmit or close)."""
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.NOT_FOUND, JobStatus.FAILED)
+        return self in (JobStatus.SUCCEEDED, JobStatus.NOT_FOUND, JobStatus.FAILED,
+                        JobStatus.OUTCOME_UNKNOWN)
 
 
 class RunStatus(StrEnum):
@@ -100,6 +104,10 @@ class Job(SQLModel, table=True):
     next_attempt_at: dt.datetime | None = None
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     origin: str = Field(default="api", max_length=20)
+    committed_at: dt.datetime | None = Field(
+        default=None, description="When a run passed the job's point of no return (a "
+        "submission's submit click). From then on the job is only looked for, never run "
+        "again by itself.")
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     finished_at: dt.datetime | None = None
@@ -203,3 +211,88 @@ class OneTimeCode(SQLModel, table=True):
     used_at: dt.datetime | None = None
     used_by_run: str | None = Field(default=None, max_length=32)
     entered_by: str | None = Field(default=None, max_length=80)
+
+
+class PriorAuthState(StrEnum):
+    """Where a prior-authorization request stands on our side (the payer's decision is
+    kept beside it)."""
+
+    QUEUED = "queued"
+    """Its submission job is queued or running."""
+    SUBMITTED = "submitted"
+    """The portal has it: reference number known."""
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    """A run may have submitted it and the portal does not show it: a person decides."""
+    FAILED = "failed"
+    """Nothing reached the portal (a file refused, the account flagged...): retry or close."""
+    CLOSED = "closed"
+    """A person closed it without (re)submitting."""
+
+
+class PriorAuth(SQLModel, table=True):
+    """A prior-authorization request: submitted once, then followed to a decision."""
+
+    __tablename__ = "prior_auths"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    tracking_ref: str = Field(unique=True, max_length=13,
+                              description="Our reference, written into the portal's note.")
+    carrier: str = Field(index=True, max_length=40)
+    member_id: str = Field(index=True, max_length=30)
+    date_of_birth: dt.date
+    last_name: str = Field(max_length=60)
+    first_name: str = Field(max_length=60)
+    urgency: str = Field(max_length=10)
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=PriorAuthState.QUEUED, index=True, max_length=20)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    request_fingerprint: str = Field(max_length=64)
+    submit_job_id: str | None = Field(default=None, foreign_key="jobs.id", max_length=32)
+    reference_number: str | None = Field(default=None, index=True, max_length=40)
+    submitted_at: dt.datetime | None = None
+    decision_action: str | None = Field(default=None, max_length=4)
+    decision_status: str | None = Field(default=None, max_length=120)
+    authorization_number: str | None = Field(default=None, max_length=40)
+    decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    decided_at: dt.datetime | None = None
+    last_checked_at: dt.datetime | None = None
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by: str = Field(max_length=80)
+    resolution: str | None = Field(default=None, max_length=20)
+    resolved_by: str | None = Field(default=None, max_length=80)
+    resolved_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PriorAuthDocument(SQLModel, table=True):
+    """A clinical document attached to a request; the bytes are encrypted on disk."""
+
+    __tablename__ = "prior_auth_documents"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    prior_auth_id: str = Field(foreign_key="prior_auths.id", index=True, max_length=32)
+    position: int
+    filename: str = Field(max_length=120)
+    content_type: str = Field(max_length=40)
+    size: int
+    sha256: str = Field(max_length=64)
+    path: str = Field(max_length=400)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PriorAuthEvent(SQLModel, table=True):
+    """One line of a request's timeline: created, submitted, each status seen, a person's
+    decision."""
+
+    __tablename__ = "prior_auth_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    prior_auth_id: str = Field(foreign_key="prior_auths.id", index=True, max_length=32)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    event: str = Field(max_length=30)
+    action: str | None = Field(default=None, max_length=4)
+    portal_status: str | None = Field(default=None, max_length=120)
+    detail: str | None = Field(default=None, max_length=500)
+    job_id: str | None = Field(default=None, max_length=32)
+    actor: str | None = Field(default=None, max_length=80)

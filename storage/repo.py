@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from portals.jobs import get_kind
+from storage import hooks
 from storage.crypto import Vault
 from storage.models import (
     AccountStatus,
@@ -255,6 +256,26 @@ def release_job(
     if status.finished:
         job.finished_at = now
     session.add(job)
+    if status.finished:
+        hooks.job_finished(session, job)
+
+
+def commit_job(*, session: Session, job_id: str, worker: str) -> bool:
+    """Record that this worker's run passed the job's point of no return (a submission's
+    submit click), in one conditional UPDATE committed at once: only while this worker
+    holds a live lease, and only the first time. False: the click must not happen."""
+    now = utcnow()
+    statement = (
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == worker,
+               col(Job.lease_expires_at) > now, col(Job.committed_at).is_(None),
+               col(Job.status).in_([JobStatus.RUNNING, JobStatus.NEEDS_MFA_CODE]))
+        .values(committed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    committed = session.connection().execute(statement).rowcount == 1
+    session.commit()
+    return committed
 
 
 def stale_jobs(

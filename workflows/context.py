@@ -1,9 +1,11 @@
-"""What a bot is handed by the workflow layer: the database-backed saved-session store
-and artifact sink. Bots only see the protocols in bots.base."""
+"""What a bot is handed by the workflow layer: the database-backed saved-session store,
+artifact sink, code source and document source. Bots only see the protocols in
+bots.base."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -12,11 +14,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from portals.prior_auth import RequestDocument
 from storage import codes, repo
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault, VaultError
 from storage.db import session_scope
-from storage.models import CarrierAccount, JobStatus, utcnow
+from storage.models import CarrierAccount, JobStatus, PriorAuthDocument, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,27 @@ class DbSessionStore:
                 account.session_state_enc = None
                 account.session_saved_at = None
                 session.add(account)
+
+
+class DbDocumentSource:
+    """A prior-authorization request's clinical documents, decrypted from the store for
+    the run that uploads them; bytes that no longer hash to the request's SHA-256 are
+    refused (nothing uploads a file other than the one staff attached)."""
+
+    def __init__(self, engine: Engine, store: ArtifactStore) -> None:
+        self.engine = engine
+        self.store = store
+
+    def read(self, document: RequestDocument) -> bytes:
+        with session_scope(self.engine) as session:
+            row = session.get(PriorAuthDocument, document.document_id)
+            path = row.path if row is not None else None
+        if path is None:
+            raise LookupError(f"document {document.filename} is not stored")
+        data = self.store.read(path)
+        if hashlib.sha256(data).hexdigest() != document.sha256:
+            raise ValueError(f"document {document.filename} does not match its SHA-256")
+        return data
 
 
 class DbArtifactSink:

@@ -9,8 +9,14 @@
   internally consistent (a claim's amounts balance).
 * Only ``retryable`` errors (portal unavailable) are retried, with backoff; a rejected
   login, a lock or an expired password flags the account for a person instead.
-* A kind whose repeat is not harmless (a submission) is never run again by itself after
-  its worker died mid-run: the outcome is unknown, a person decides.
+* A kind whose repeat is not harmless (a submission) has a point of no return: the bot
+  calls ``ctx.commit()`` right before its submit click, and :func:`repo.commit_job`
+  records it durably, only while this run holds the job's live lease (else the click
+  never happens). A run that died or failed before it is run again (the bot always looks
+  in the portal first); once it is recorded, every later attempt only looks for the
+  submission (``kind.recheck_method``): found is recorded, not found leaves the job's
+  outcome unknown for a person. No retry, recovery sweep or redelivered message can
+  click submit twice.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import threading
 import traceback
@@ -33,7 +40,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from bots.base import BotContext, Credentials
-from bots.errors import AccountUnavailable, BotError, PortalUnavailable
+from bots.errors import AccountUnavailable, BotError, CommitRefused, PortalUnavailable
 from bots.registry import registry
 from bots.runtime import run_bot
 from portals.jobs import JobKind, get_kind
@@ -46,7 +53,7 @@ from storage.crypto import Vault
 from storage.db import create_schema, make_engine, session_scope
 from storage.models import CarrierAccount, JobStatus, RunStatus, utcnow
 from workflows.broker import redis_url_for
-from workflows.context import DbArtifactSink, DbCodeSource, DbSessionStore
+from workflows.context import DbArtifactSink, DbCodeSource, DbDocumentSource, DbSessionStore
 from workflows.dispatch import send_job
 from workflows.locks import account_lock
 
@@ -61,6 +68,8 @@ class _Outcome:
     message: str | None = None
     error: BotError | None = None
     result: Any = None
+    unknown: bool = False
+    """Only looked for a committed submission, and the portal does not show it."""
 
 
 @dataclass
@@ -126,25 +135,30 @@ class JobRunner:
             repo.abandon_runs(session=session, job_id=job_id)
             kind = get_kind(job.kind)
             crashes = repo.crashed_runs(session=session, job_id=job_id)
-            if crashes >= self.settings.max_crashes or (crashes and not kind.repeat_harmless):
-                message = (f"worker crashed {crashes} times running this {kind.title}"
-                           if kind.repeat_harmless else
-                           f"the worker stopped during this {kind.title}; its outcome is "
-                           "unknown and a person must check the portal")
-                repo.release_job(session=session, job=job, status=JobStatus.FAILED,
-                                 message=message)
+            committed = job.committed_at is not None
+            unguarded = crashes and not kind.repeat_harmless and kind.recheck_method is None
+            if crashes >= self.settings.max_crashes or unguarded:
+                unknown = committed or bool(unguarded)
+                status = JobStatus.OUTCOME_UNKNOWN if unknown else JobStatus.FAILED
+                message = (f"the worker stopped during this {kind.title}; its outcome is "
+                           "unknown and a person must check the portal" if unknown else
+                           f"worker crashed {crashes} times running this {kind.title}")
+                repo.release_job(session=session, job=job, status=status, message=message)
                 log.warning("job %s ended: %s", job_id, message)
-                return JobStatus.FAILED
+                return status
             run = repo.start_run(session=session, job=job, worker=worker)
             request = repo.job_request(job)
-        log.info("%s job %s attempt %s started as run %s", kind.name, job_id, job.attempts,
-                 run.id)
+            first_run = job.attempts == 1
+        recheck = committed and kind.recheck_method is not None
+        log.info("%s job %s attempt %s started as run %s%s", kind.name, job_id, job.attempts,
+                 run.id, " (looking for the earlier submission only)" if recheck else "")
         with self._heartbeat(job_id, worker) as lease_lost:
-            outcome = self._attempt(job_id, run.id, kind, request, worker)
+            outcome = self._attempt(job_id, run.id, kind, request, worker, recheck=recheck,
+                                    first_run=first_run)
         return self._record(job_id, run.id, worker, outcome, lease_lost)
 
     def _attempt(self, job_id: str, run_id: str, kind: JobKind, request: Any,
-                 worker: str) -> _Outcome:
+                 worker: str, *, recheck: bool = False, first_run: bool = False) -> _Outcome:
         try:
             bot = registry.get(request.carrier)()
             if not bot.serves(kind.capability):
@@ -167,6 +181,18 @@ class JobRunner:
                 credentials = self._credentials(account)
                 account_id = account.id
             assert account_id is not None
+            lock_lost = threading.Event()
+
+            def commit() -> None:
+                if lock_lost.is_set():
+                    raise CommitRefused("the portal account's lock was lost; nothing was "
+                                        "submitted")
+                with session_scope(self.engine) as session:
+                    if not repo.commit_job(session=session, job_id=job_id, worker=worker):
+                        raise CommitRefused("this run no longer holds the job; nothing was "
+                                            "submitted")
+                self._event(run_id, "commit")
+
             ctx = BotContext(
                 credentials=credentials,
                 base_url=base_url,
@@ -179,17 +205,26 @@ class JobRunner:
                     on_event=lambda event: self._event(run_id, event)),
                 timeout_ms=self.settings.bot_timeout_ms,
                 mfa_wait_seconds=self.settings.mfa_wait_seconds,
-                on_event=lambda event: self._event(run_id, event),
+                on_event=lambda event: self._event(run_id, event, kill=first_run),
+                documents=DbDocumentSource(self.engine, self.store),
+                commit=commit,
             )
-            handler = getattr(bot, kind.bot_method)
+            method = kind.recheck_method if recheck and kind.recheck_method else \
+                kind.bot_method
+            handler = getattr(bot, method)
             with account_lock(self.redis, account_id,
                               lease_seconds=self.settings.lease_seconds) as held:
+                lock_lost = held.lost
                 result = run_bot(self.browser(), ctx,
                                  lambda page: handler(page, ctx, request))
             if held.lost.is_set():  # another run may have used the account meanwhile
                 raise PortalUnavailable("the portal account's lock was lost during the run; "
                                         "its result is not trusted and it runs again later")
             if isinstance(result, NotFound):
+                if recheck:
+                    return _Outcome(RunStatus.NOT_FOUND, "an earlier run may have submitted "
+                                    f"this {kind.title}, and the portal does not show it: "
+                                    "a person decides (resubmit or close)", unknown=True)
                 return _Outcome(RunStatus.NOT_FOUND, result.message)
             kind.guard(request, result)  # the last guard before storing
             return _Outcome(RunStatus.SUCCEEDED, result=result)
@@ -225,13 +260,21 @@ class JobRunner:
                 if outcome.result is not None:
                     repo.save_result(session=session, job=job, run=run, result=outcome.result)
                 final = JobStatus.SUCCEEDED if outcome.status is RunStatus.SUCCEEDED \
-                    else JobStatus.NOT_FOUND
+                    else JobStatus.OUTCOME_UNKNOWN if outcome.unknown else JobStatus.NOT_FOUND
                 repo.release_job(session=session, job=job, status=final,
                                  message=outcome.message)
                 return final
             repo.finish_run(session=session, run=run, status=RunStatus.FAILED,
                             error_type=error.code, error_message=outcome.message)
-            if error.retryable and job.attempts < self.settings.max_attempts:
+            committed = job.committed_at is not None
+            if committed and (error.account_flag or job.attempts >= self.settings.max_attempts):
+                # past the point of no return: never failed (a retry would not resubmit,
+                # but "failed" would tell staff nothing reached the portal)
+                repo.release_job(session=session, job=job, status=JobStatus.OUTCOME_UNKNOWN,
+                                 message=f"{outcome.message}; the submission may have been "
+                                 "made: a person decides (resubmit or close)")
+                return JobStatus.OUTCOME_UNKNOWN
+            if (error.retryable or committed) and job.attempts < self.settings.max_attempts:
                 delay = self.settings.retry_backoff_seconds * 2 ** (job.attempts - 1)
                 asked = getattr(error, "retry_after", None)
                 if asked:  # the portal said when to come back (Retry-After)
@@ -267,9 +310,12 @@ class JobRunner:
             register_secret(value)
         return credentials
 
-    def _event(self, run_id: str, event: str) -> None:
+    def _event(self, run_id: str, event: str, *, kill: bool = False) -> None:
         with session_scope(self.engine) as session:
             repo.add_run_event(session=session, run_id=run_id, event=event)
+        if kill and event == self.settings.fault_kill_at:  # crash tests and the bench only
+            log.warning("fault injection: killing this worker at %s", event)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     @contextmanager
     def _heartbeat(self, job_id: str, worker: str) -> Iterator[threading.Event]:
