@@ -368,10 +368,14 @@ def _submission_finished(session: Session, job: Job) -> None:
             return
         pa.state = PriorAuthState.SUBMITTED
         pa.message = None
-        add_event(session=session, pa=pa,
-                  event="found_existing" if case.found_existing else "submitted",
-                  job_id=job.id, at=case.submitted_at if not case.found_existing else None,
-                  detail=f"reference {case.reference_number}")
+        runs = repo.list_runs(session=session, job_id=job.id)  # newest first
+        clicked = bool(runs) and any(e.get("event") == "commit" for e in runs[0].events)
+        found = case.found_existing or not clicked
+        add_event(session=session, pa=pa, event="found_existing" if found else "submitted",
+                  job_id=job.id, at=None if found else case.submitted_at,
+                  detail=f"reference {case.reference_number}"
+                  + (" (already in the portal: recorded, not submitted again)"
+                     if found else ""))
         _apply_case(session, pa, case, job)
         return
     if status is JobStatus.OUTCOME_UNKNOWN or (job.committed_at is not None
