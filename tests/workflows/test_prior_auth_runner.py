@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bots.base import BotContext, CarrierBot, Capability, UploadLimits
+from bots.base import BotContext, Capability, CarrierBot, UploadLimits
 from bots.errors import PortalUnavailable
 from bots.prior_auth_flow import submit_once
 from portals.model import EligibilityRequest, NotFound, Patient
