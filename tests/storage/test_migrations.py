@@ -106,12 +106,13 @@ def utc(value: Any) -> Any:
 
 
 def expected_after_upgrade(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A row of the previous release as revision 0002 must have it."""
+    """A row of the previous release as the newest revision must have it."""
     new = {RENAMED_COLUMNS.get(k, k): v for k, v in row.items()}
     if table == "eligibility_checks":
         del new["service_date"], new["service_codes"]
         new["kind"] = "eligibility"
         new["request"] = REQUESTS[row["id"]]
+        new["committed_at"] = None  # revision 0003
     if table == "eligibility_results":
         new["kind"] = "eligibility"
     return new
