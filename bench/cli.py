@@ -72,3 +72,67 @@ def accuracy(kinds: tuple[str, ...], carriers: tuple[str, ...], layout: str,
         bar_text = "every member exact" if layout == "v1" else \
             "every lookup failing loudly with no result"
         raise click.ClickException(f"not {bar_text}: {failing}")
+
+
+@bench.command("prior-auth")
+@click.option("--carrier", "carriers", multiple=True,
+              help="Carrier to run (repeatable). Default: every carrier whose bot serves "
+              "prior authorization.")
+@click.option("--requests", "count", default=4, show_default=True, type=click.IntRange(1, 200),
+              help="Requests per carrier and scenario.")
+@click.option("--kill-at", "kill_at", default="none", show_default=True,
+              type=click.Choice(["none", "all", "before_upload", "during_upload",
+                                 "after_upload", "after_submit_click", "after_reference"]),
+              help="SIGKILL the worker at this step of every submission's first run; 'all' "
+              "runs one scenario per step, one after another.")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 8),
+              help="Worker threads (each keeps its own Chromium).")
+@click.option("--redis-url", default=None,
+              help="Redis for the queue (a database nothing else uses). Default: an "
+              "embedded Redis started for the run.")
+@click.option("--report", "report_path", default="bench/reports/prior-auth.json",
+              show_default=True, type=click.Path(path_type=Path),
+              help="Where to write the JSON report.")
+def prior_auth(carriers: tuple[str, ...], count: int, kill_at: str, threads: int,
+               redis_url: str | None, report_path: Path) -> None:
+    """Prior-authorization requests through the API, the queue and workers, judged by each
+    sandbox portal's ledger: submissions, duplicates (must be 0), requests waiting for a
+    person, documents verified, decisions read correctly. Exits 1 unless all hold."""
+    import tempfile
+
+    from rich.console import Console
+
+    from bench.prior_auth import STEPS, print_report, prior_auth_carriers, run_bench
+
+    serving = prior_auth_carriers()
+    names = list(dict.fromkeys(carriers)) or serving
+    for name in names:
+        if name not in serving:
+            raise click.BadParameter(f"{name} does not serve prior authorization "
+                                     f"(these do: {', '.join(serving)})",
+                                     param_hint="--carrier")
+    steps: list[str | None] = list(STEPS) if kill_at == "all" else \
+        [None if kill_at == "none" else kill_at]
+    console = Console(stderr=True)
+    with tempfile.TemporaryDirectory(prefix="pa-bench-redis-") as folder:
+        embedded = redis_url is None
+        if redis_url is None:
+            from portals.redis_local import embedded_redis_url
+
+            redis_url = embedded_redis_url(Path(folder))
+        try:
+            with console.status("prior-auth bench") as status:
+                report = run_bench(names, count, steps, redis_url=redis_url, threads=threads,
+                                   progress=lambda text: status.update(text))
+        finally:
+            if embedded:
+                from portals.redis_local import stop_embedded_redis
+
+                stop_embedded_redis(Path(folder))
+    print_report(report, Console(width=None if sys.stdout.isatty() else 140))
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps(report.as_dict(), indent=2))
+    click.echo(f"report: {report_path}")
+    if not report.passed:
+        raise click.ClickException("prior authorization was not exactly once, or documents "
+                                   "or decisions were wrong (see the table)")
