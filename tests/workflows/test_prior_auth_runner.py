@@ -59,6 +59,8 @@ class FakePortal:
     error_after_submit: bool = False
     error_before_receipt: bool = False
     during_fill: Callable[[], None] | None = None
+    hidden_from_search: int = 0
+    """The next this many searches miss what the portal has (a list that lags)."""
     submit_calls: int = 0
 
     def case(self, request: PriorAuthRequest) -> PriorAuthCase:
@@ -91,6 +93,9 @@ class FakeBot(CarrierBot):
         raise NotImplementedError
 
     def _find(self, request: PriorAuthRequest) -> PriorAuthCase | None:
+        if PORTAL.hidden_from_search:
+            PORTAL.hidden_from_search -= 1
+            return None
         for sent in PORTAL.ledger:
             if sent.tracking_ref == request.tracking_ref:
                 return PORTAL.case(sent)
@@ -121,9 +126,7 @@ class FakeBot(CarrierBot):
                 raise PortalUnavailable("the portal answered 503")
 
         def confirmation() -> PriorAuthCase:
-            found = self._find(request)
-            assert found is not None
-            return found
+            return PORTAL.case(request)
 
         return submit_once(ctx, request, find=lambda: self._find(request), fill=fill,
                            upload=upload, listed_files=listed, click_submit=click,
@@ -303,3 +306,42 @@ def test_a_file_the_portal_did_not_take_fails_before_the_click(pa_runner: JobRun
     with session_scope(pa_runner.engine) as session:
         runs = repo.list_runs(session=session, job_id=job_id)
     assert [r.error_type for r in runs] == ["upload_not_accepted"]
+
+
+def test_a_forced_resubmission_of_a_request_the_portal_has_records_it_once(
+        pa_runner: JobRunner) -> None:
+    # the click reached the portal, the answer was an error, and the portal's list lagged
+    PORTAL.error_after_submit = True
+    PORTAL.hidden_from_search = 2  # the first run's look, and the recheck after the error
+    pa_id, job_id = _create(pa_runner)
+    assert _run_until_done(pa_runner, job_id) == JobStatus.OUTCOME_UNKNOWN
+    assert len(PORTAL.ledger) == 1
+    # a person forces a resubmission: the new job looks first and finds it
+    PORTAL.error_after_submit = False
+    with session_scope(pa_runner.engine) as session:
+        pa = prior_auths.get(session=session, pa_id=pa_id)
+        assert pa is not None
+        job = prior_auths.resolve(session=session, pa=pa, resolution=Resolution.RESUBMIT,
+                                  actor="reviewer")
+        assert job is not None
+        new_job = job.id
+    assert pa_runner.run_job(new_job) == JobStatus.SUCCEEDED
+    assert len(PORTAL.ledger) == 1 and PORTAL.submit_calls == 1
+    assert _pa(pa_runner, pa_id).state == PriorAuthState.SUBMITTED
+
+
+def test_a_staff_retry_of_a_failed_submission_submits_once(pa_runner: JobRunner) -> None:
+    from api.services import retry_check
+
+    PORTAL.drop_last_file = True
+    pa_id, job_id = _create(pa_runner)
+    assert pa_runner.run_job(job_id) == JobStatus.FAILED
+    PORTAL.drop_last_file = False
+    with session_scope(pa_runner.engine) as session:
+        retry_check(session=session, job_id=job_id, actor="reviewer",
+                    kind=prior_auths.SUBMIT_KIND)
+    assert _pa(pa_runner, pa_id).state == PriorAuthState.QUEUED
+    assert pa_runner.run_job(job_id) == JobStatus.SUCCEEDED
+    assert pa_runner.run_job(job_id) is None
+    assert len(PORTAL.ledger) == 1 and PORTAL.submit_calls == 1
+    assert _pa(pa_runner, pa_id).state == PriorAuthState.SUBMITTED
