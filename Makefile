@@ -56,12 +56,16 @@ demo: install
 
 # The full accuracy population (every member of every carrier, every job kind) on layout
 # v1 (every member exact) and v2 (every lookup fails loudly, nothing produced); pytest runs
-# a sample. Both layouts run; the target fails if either misses its bar.
+# a sample. Then prior authorization through the queue, without and with a worker killed at
+# every step of a submission. Everything runs; the target fails if any misses its bar.
 .PHONY: bench
 bench: install
 	status=0; \
 	$(BIN)/portals bench accuracy --layout v1 --report bench/reports/accuracy-v1.json || status=1; \
 	$(BIN)/portals bench accuracy --layout v2 --report bench/reports/accuracy-v2.json || status=1; \
+	$(BIN)/portals bench prior-auth --report bench/reports/prior-auth.json || status=1; \
+	$(BIN)/portals bench prior-auth --kill-at all --requests 2 \
+	  --report bench/reports/prior-auth-kill.json || status=1; \
 	exit $$status
 
 clean:

@@ -23,4 +23,7 @@ def test_bench_runs_every_kind_on_v1_and_v2_and_keeps_the_worst_status() -> None
     v2 = script.index(".venv/bin/portals bench accuracy --layout v2")
     assert v1 < v2
     assert "--kind" not in script and "--limit" not in script and "--carrier" not in script
+    plain = script.index(".venv/bin/portals bench prior-auth --report")
+    kills = script.index(".venv/bin/portals bench prior-auth --kill-at all")
+    assert v2 < plain < kills
     assert "|| status=1" in script and "exit $status" in script
