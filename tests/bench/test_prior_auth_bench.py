@@ -18,7 +18,7 @@ from storage.models import PriorAuthState
 
 
 def test_the_kill_steps_are_the_steps_bots_report() -> None:
-    assert STEPS == tuple(step.value for step in Step)
+    assert tuple(step.value for step in Step) == STEPS
 
 
 @pytest.mark.parametrize(("args", "message"), [
