@@ -8,7 +8,8 @@ up. One page classifier (:data:`SCREENS`) turns the maintenance and unavailable 
 PortalUnavailable and a page of another layout into LayoutChanged, on every wait.
 
 Eligibility: search, wait for the result or "No records found", read the page and check
-that it is the requested patient's. Claims: :mod:`bots.carriers.meridian.claims`.
+that it is the requested patient's. Claims: :mod:`bots.carriers.meridian.claims`. Prior
+authorization (submit once, find, status): :mod:`bots.carriers.meridian.prior_auth`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ from typing import TypeVar
 
 from playwright.sync_api import Page
 
-from bots.base import BotContext, Capability, CarrierBot, ClaimsOutcome, MfaKind, Outcome
+from bots.base import (
+    BotContext,
+    Capability,
+    CarrierBot,
+    ClaimsOutcome,
+    MfaKind,
+    Outcome,
+    PriorAuthOutcome,
+    UploadLimits,
+)
 from bots.carriers.meridian import selectors as S
 from bots.carriers.meridian.claims import search_claims
 from bots.carriers.meridian.parse import parse_benefits
+from bots.carriers.meridian.prior_auth import PriorAuthPages
 from bots.errors import LayoutChanged, MfaFailed
 from bots.flow import NeedsLogin, Screens, check_response, login_refused, signed_in
 from bots.mfa import totp_codes
@@ -29,6 +40,7 @@ from bots.parsing import verify_patient
 from bots.registry import register
 from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityRequest, NotFound
+from portals.prior_auth import DOCUMENT_TYPES, PriorAuthRequest, PriorAuthStatusRequest
 
 T = TypeVar("T")
 
@@ -41,8 +53,11 @@ SCREENS = Screens(down={"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILAB
 class MeridianBot(CarrierBot):
     name = "meridian"
     display_name = "Meridian Health"
-    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS})
+    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
+                              Capability.PRIOR_AUTH})
     mfa_kinds = frozenset({MfaKind.TOTP})
+    prior_auth_limits = UploadLimits(content_types=frozenset(DOCUMENT_TYPES),
+                                     max_bytes=S.PA_MAX_BYTES, max_files=S.PA_MAX_FILES)
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
@@ -54,6 +69,24 @@ class MeridianBot(CarrierBot):
         return self._signed_in(page, ctx, S.CLAIMS_PATH, S.CLAIM_SEARCH_FORM, "open_claims",
                                lambda: search_claims(page, ctx, request, SCREENS,
                                                      carrier=self.name))
+
+    def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                          ) -> PriorAuthOutcome:
+        pages = PriorAuthPages(page, ctx, SCREENS, self.name)  # one per call: one click
+        return self._signed_in(page, ctx, S.PA_PATH, S.PA_LIST, "open_prior_auths",
+                               lambda: pages.submit(request))
+
+    def find_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                        ) -> PriorAuthOutcome:
+        pages = PriorAuthPages(page, ctx, SCREENS, self.name)
+        return self._signed_in(page, ctx, S.PA_PATH, S.PA_LIST, "open_prior_auths",
+                               lambda: pages.find_only(request))
+
+    def prior_auth_status(self, page: Page, ctx: BotContext,
+                          request: PriorAuthStatusRequest) -> PriorAuthOutcome:
+        pages = PriorAuthPages(page, ctx, SCREENS, self.name)
+        return self._signed_in(page, ctx, S.PA_PATH, S.PA_LIST, "open_prior_auths",
+                               lambda: pages.status(request))
 
     # -- sign-in, shared by every job ------------------------------------------------------
 

@@ -238,3 +238,184 @@ PAYMENT_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,40}"
 ACCOUNT_NUMBER_PATTERN = r"[A-Za-z0-9-]{1,30}"
 EOB_CONTENT_TYPE = "application/pdf"
 EOB_MAGIC = b"%PDF-"
+
+# -- prior authorization ---------------------------------------------------------------------
+# the request list and its search (/authorizations): all requests, or a search's results
+PA_PATH = "/authorizations"
+PA_LIST = "#pa-list"
+PA_RESULTS = "#pa-results"
+PA_LIST_TITLE = "#pa-list-title"
+PA_LIST_TITLE_TEXT = "Authorization Requests"
+PA_RESULTS_TITLE_TEXT = "Authorization Search Results"
+PA_SEARCH_FORM = "form#pa-search-form"
+PA_SEARCH_MEMBER_ID = "#pa-search-member-id"
+PA_SEARCH_REFERENCE = "#pa-search-reference"
+PA_SEARCH_TEXT = "#pa-search-text"
+PA_SEARCH_BUTTON = "#pa-search-button"
+PA_SEARCH_ERROR = "#pa-search-error"
+PA_NEW_BUTTON = "#pa-new-button"
+PA_TABLE = "#pa-table"
+PA_COLUMNS = ["Reference Number", "Received", "Patient", "Member ID", "Procedure Codes",
+              "Service Dates", "Status", "Attachments", "Notes"]
+PA_LINK = "a.pa-link"
+PA_ROW_FILES = "ul.pa-files > li"
+PA_ROW_FILE_PATTERN = r"(.+) \((\d{1,3}(?:,\d{3})*) bytes\)"
+"""An attachment in the list: ``notes.pdf (12,345 bytes)``."""
+PA_NO_RESULTS = "#pa-no-results"
+PA_NO_RESULTS_TEXT = "No authorization requests match your search."
+PA_RESULTS_COUNT = "#pa-results-count"
+PA_RESULTS_COUNT_PATTERN = r"Requests (\d+)\u2013(\d+) of (\d+)"
+PA_PAGER_STATUS = "#pa-pager #pa-pager-status"
+PA_PAGER_NEXT = "#pa-pager a#pa-pager-next"
+PA_PAGE_SIZE = 20
+PA_RESULTS_HREF_PATTERN = r"/authorizations/results/[A-Za-z0-9_-]+"
+PA_DETAIL_HREF_PATTERN = r"/authorizations/MEPA\d{8}"
+
+# the wizard: five steps on /authorizations/draft/<draft>/<step>
+PA_STEP_ERROR = "#pa-step-error"
+PA_NO_MEMBER_TEXT = "No eligible member matches"
+PA_PATIENT_FORM = "form#pa-patient-form"
+PA_MEMBER_ID = "#pa-member-id"
+PA_DOB = "#pa-dob"
+PA_FIRST_NAME = "#pa-first-name"
+PA_LAST_NAME = "#pa-last-name"
+PA_PATIENT_CONTINUE = "#pa-patient-continue"
+PA_PROVIDERS_FORM = "form#pa-providers-form"
+PA_REQUESTING_NPI = "#pa-requesting-npi"
+PA_REQUESTING_NAME = "#pa-requesting-name"
+PA_SERVICING_NPI = "#pa-servicing-npi"
+PA_SERVICING_NAME = "#pa-servicing-name"
+PA_PROVIDERS_CONTINUE = "#pa-providers-continue"
+PA_SERVICES_FORM = "form#pa-services-form"
+PA_DIAGNOSIS = "#pa-diagnosis-{slot}"
+PA_DIAGNOSIS_SLOTS = 12
+PA_SERVICE_CODE = "#pa-service-{line}-code"
+PA_SERVICE_MODIFIER = "#pa-service-{line}-modifier-{slot}"
+PA_SERVICE_UNITS = "#pa-service-{line}-units"
+PA_SERVICE_LINES = 10
+PA_MODIFIER_SLOTS = 4
+PA_SERVICE_FROM = "#pa-service-from"
+PA_SERVICE_TO = "#pa-service-to"
+PA_PLACE = "select#pa-place-of-service"
+PA_URGENCY = "#pa-urgency-{urgency}"
+"""Radio buttons ``#pa-urgency-standard`` / ``#pa-urgency-expedited``."""
+PA_NOTE = "textarea#pa-note"
+PA_SERVICES_CONTINUE = "#pa-services-continue"
+PA_UPLOAD_FORM = "form#pa-upload-form"
+PA_FILE_INPUT = "#pa-file"
+PA_UPLOAD_BUTTON = "#pa-upload-button"
+PA_UPLOAD_NOTICE = "#pa-upload-notice"
+PA_UPLOADED_TEXT = "{name} was uploaded."
+PA_CONTINUE_REVIEW = "#pa-documents-continue"
+PA_WIZARD_TITLE = "#pa-wizard-title"
+PA_WIZARD_TITLE_TEXT = "New Authorization Request"
+PA_REVIEW = "#pa-review"
+PA_REVIEW_SECTIONS = (
+    ("pa-patient-section", "Patient"),
+    ("pa-providers-section", "Providers"),
+    ("pa-diagnoses-section", "Diagnoses"),
+    ("pa-services-section", "Services"),
+    ("pa-files-section", "Documents"),
+)
+PA_REVIEW_SERVICE_DETAILS = "dl#pa-service-details"
+PA_REVIEW_SERVICE_FIELDS = (("dates", "Service Dates", "pa-review-dates"),
+                            ("place", "Place of Service", "pa-review-place"),
+                            ("urgency", "Review Type", "pa-review-urgency"),
+                            ("note", "Notes", "pa-review-note"))
+PA_REVIEW_SERVICES_TABLE = "#pa-review-services"
+PA_REVIEW_SERVICE_COLUMNS = ["Line", "Procedure", "Modifiers", "Units"]
+PA_REVIEW_FILES_TABLE = "#pa-review-files"
+PA_SUBMIT_FORM = "form#pa-submit-form"
+PA_ATTEST = "#pa-attest"
+PA_SUBMIT_BUTTON = "#pa-submit-button"
+
+# shared by the review, confirmation and detail pages
+PA_PATIENT_DETAILS = "dl#pa-patient"
+PA_PATIENT = (("name", "Name", "pa-patient-name"),
+              ("id", "Member ID", "pa-patient-member-id"),
+              ("dob", "Date of Birth", "pa-patient-dob"))
+PA_PROVIDER_DETAILS = "dl#pa-providers"
+PA_PROVIDERS = (("requesting_name", "Requesting Provider", "pa-requesting-name"),
+                ("requesting_npi", "Requesting Provider NPI", "pa-requesting-npi"),
+                ("servicing_name", "Servicing Provider", "pa-servicing-name"),
+                ("servicing_npi", "Servicing Provider NPI", "pa-servicing-npi"))
+PA_DIAGNOSES = "ul#pa-diagnoses > li"
+PA_FILE_COLUMNS = ["File Name", "Size"]
+PA_NO_FILES = "#pa-no-files"
+PA_NO_FILES_TEXT = "No documents are attached to this request."
+PA_SIZE_PATTERN = r"(\d{1,3}(?:,\d{3})*) bytes"
+
+# the confirmation page, right after the submit click
+PA_CONFIRMATION = "#pa-confirmation"
+PA_CONFIRMATION_TITLE = "#pa-confirmation-title"
+PA_CONFIRMATION_TITLE_TEXT = "Authorization Request Submitted"
+PA_CONFIRMATION_DETAILS = "dl#pa-confirmation-details"
+PA_CONFIRMATION_FIELDS = (("reference", "Reference Number", "pa-reference"),
+                          ("received", "Received", "pa-received"),
+                          ("status", "Status", "pa-status"),
+                          ("patient", "Patient", "pa-confirmation-patient"),
+                          ("member_id", "Member ID", "pa-confirmation-member-id"))
+PA_CONFIRMATION_FILES_TABLE = "#pa-confirmation-files"
+PA_CONFIRMATION_PDF = "a#pa-confirmation-pdf"
+PA_VIEW_REQUEST = "a#pa-view-request"
+
+# the request detail page (/authorizations/<reference>)
+PA_DETAIL = "#pa-detail"
+PA_DETAIL_TITLE = "#pa-detail-title"
+PA_DETAIL_TITLE_TEXT = "Authorization Request"
+PA_DETAIL_SECTIONS = (
+    ("pa-summary-section", "Request Summary"),
+    ("pa-patient-section", "Patient"),
+    ("pa-providers-section", "Providers"),
+    ("pa-diagnoses-section", "Diagnoses"),
+    ("pa-services-section", "Services"),
+    ("pa-decision-section", "Decision"),
+    ("pa-files-section", "Documents"),
+)
+PA_SUMMARY_DETAILS = "dl#pa-summary"
+PA_SUMMARY = (("reference", "Reference Number", "pa-detail-reference"),
+              ("received", "Received", "pa-detail-received"),
+              ("status", "Status", "pa-detail-status"),
+              ("urgency", "Review Type", "pa-detail-urgency"),
+              ("dates", "Service Dates", "pa-detail-dates"),
+              ("place", "Place of Service", "pa-detail-place"),
+              ("note", "Notes", "pa-detail-note"))
+PA_SERVICES_TABLE = "#pa-services-table"
+PA_SERVICE_COLUMNS = ["Line", "Procedure", "Modifiers", "Units Requested", "Units Approved"]
+PA_DECISION_DETAILS = "dl#pa-decision"
+PA_DECISION = (("status", "Decision", "pa-decision-status"),
+               ("auth_number", "Authorization Number", "pa-auth-number"),
+               ("approved_dates", "Approved Dates", "pa-approved-dates"),
+               ("reason", "Reason", "pa-decision-reason"),
+               ("decided_on", "Decision Date", "pa-decision-date"))
+PA_LETTER_LINK = "a#pa-letter-link"
+PA_NO_LETTER = "#pa-no-letter"
+PA_NO_LETTER_TEXT = "No decision letter is available for this request."
+PA_FILES_TABLE = "#pa-files-table"
+PA_LETTER_FILENAME_PATTERN = r"MeridianHealth-PA-MEPA\d{8}-decision\.pdf"
+PA_CONFIRMATION_FILENAME_PATTERN = r"MeridianHealth-PA-MEPA\d{8}-confirmation\.pdf"
+
+# formats and words
+PA_REFERENCE_PATTERN = r"MEPA\d{8}"
+PA_AUTH_NUMBER_PATTERN = r"[A-Z0-9-]{4,40}"
+PA_RECEIVED_PATTERN = r"(\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} [AP]M) (EST|EDT)"
+"""``11/27/2026 06:13:06 AM EST``: Meridian shows Eastern time with its abbreviation."""
+PA_RECEIVED_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+PA_TIME_ZONES = {"EST": -5, "EDT": -4}
+"""UTC offsets (hours) of the zone abbreviations the portal prints."""
+PA_PLACE_PATTERN = r"(\d{2}) - .+"
+PA_STATUSES = {
+    "Pending Review": "A4",
+    "Approved": "A1",
+    "Approved - Modified": "A6",
+    "Partially Approved": "A2",
+    "Denied": "A3",
+    "Pending - Additional Information Requested": "CT",
+    "Cancelled": "C",
+}
+"""Meridian's request status words -> X12 278 HCR01 certification action."""
+PA_URGENCIES = {"Standard": "standard", "Expedited (urgent)": "expedited"}
+PA_MAX_FILES = 10
+PA_MAX_BYTES = 10 * 1024 * 1024
+"""10 MB a file, at most 10 files a request (PDF, TIFF, PNG, JPEG)."""
+PA_PDF_CONTENT_TYPE = "application/pdf"
