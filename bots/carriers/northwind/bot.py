@@ -10,7 +10,8 @@ also keeps the session alive on the server). An API answer of 401 sends the SPA 
 sign-in mid-job: the task raises NeedsLogin and the flow logs in again, once.
 
 Jobs: eligibility (search, pick the member's row, read the benefits screen and the SPA's
-own JSON, require that they agree) and claims (:mod:`.claims_flow`).
+own JSON, require that they agree), claims (:mod:`.claims_flow`) and prior authorization
+(:mod:`.prior_auth`, handed this module's page classifier so it never imports it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, Response
 
-from bots.base import BotContext, Capability, CarrierBot, ClaimsOutcome, MfaKind, Outcome
+from bots.base import (
+    BotContext,
+    Capability,
+    CarrierBot,
+    ClaimsOutcome,
+    MfaKind,
+    Outcome,
+    PriorAuthOutcome,
+    UploadLimits,
+)
 from bots.carriers.northwind import selectors as S
 from bots.carriers.northwind.api import parse_benefits_json
 from bots.carriers.northwind.parse import (
@@ -30,6 +40,7 @@ from bots.carriers.northwind.parse import (
     parse_benefits,
     pick_match,
 )
+from bots.carriers.northwind.prior_auth import PriorAuthScreens
 from bots.errors import AccountLocked, LayoutChanged, MfaFailed, PasswordExpired
 from bots.flow import (
     NeedsLogin,
@@ -43,6 +54,7 @@ from bots.parsing import verify_patient
 from bots.registry import register
 from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityRequest, NotFound, diff_results
+from portals.prior_auth import PriorAuthRequest, PriorAuthStatusRequest
 
 T = TypeVar("T")
 
@@ -158,8 +170,13 @@ class _Visit:
 class NorthwindBot(CarrierBot):
     name = "northwind"
     display_name = "Northwind Mutual"
-    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS})
+    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
+                              Capability.PRIOR_AUTH})
     mfa_kinds = frozenset({MfaKind.SMS})
+    prior_auth_limits = UploadLimits(
+        content_types=frozenset({"application/pdf", "image/png", "image/jpeg"}),
+        max_bytes=20 * 1024 * 1024, max_files=5)
+    """The portal's own rules: PDF, PNG or JPEG (no TIFF), 20 MB a file, 5 files."""
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
@@ -172,6 +189,30 @@ class NorthwindBot(CarrierBot):
 
         visit = _Visit(page, ctx)
         return visit.run(lambda: search_claims(page, ctx, request))
+
+    # -- prior authorization (:mod:`.prior_auth`) ----------------------------------------
+    def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                          ) -> PriorAuthOutcome:
+        screens = PriorAuthScreens(page, ctx, wait)
+        return _Visit(page, ctx).run(lambda: screens.submit(request))
+
+    def find_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                        ) -> PriorAuthOutcome:
+        screens = PriorAuthScreens(page, ctx, wait)
+
+        def find() -> PriorAuthOutcome:
+            found = screens.find(request)
+            if found is None:
+                return NotFound(carrier=self.name, message="the portal lists no request "
+                                "like this one")
+            return found.model_copy(update={"found_existing": True})
+
+        return _Visit(page, ctx).run(find)
+
+    def prior_auth_status(self, page: Page, ctx: BotContext,
+                          request: PriorAuthStatusRequest) -> PriorAuthOutcome:
+        screens = PriorAuthScreens(page, ctx, wait)
+        return _Visit(page, ctx).run(lambda: screens.status(request))
 
     # -- eligibility ---------------------------------------------------------------------
     def _lookup(self, page: Page, ctx: BotContext, request: EligibilityRequest) -> Outcome:

@@ -251,3 +251,158 @@ API_CLAIM_STATUSES = {
 API_PAYMENT_METHODS = {"check": "CHK", "eft": "ACH"}
 EOB_API_SUFFIX = "/eob"
 EOB_FILENAME_PATTERN = r"^EOB-[A-Za-z0-9-]{4,30}\.pdf$"
+
+# -- prior authorization ---------------------------------------------------------------------
+# the SPA's prior-authorization module (static/v1/prior_auth.js): "My requests", the request
+# detail, "New authorization request" and its confirmation
+NAV_PRIOR_AUTH = "#nw-nav-prior-auth"
+PA_REQUESTS = "section#nw-pa-requests"
+PA_SEARCH_FORM = "form#nw-pa-search-form"
+PA_SEARCH_MEMBER_ID = "#nw-pa-search-member-id"
+PA_SEARCH_REFERENCE = "#nw-pa-search-reference"
+PA_SEARCH_TEXT = "#nw-pa-search-text"
+PA_SEARCH_BUTTON = "#nw-pa-search-button"
+PA_RESULTS = "#nw-pa-results"
+PA_RESULTS_READY = '#nw-pa-results[aria-busy="false"]'
+PA_LIST_READY = '#nw-pa-results[aria-busy="false"] table#nw-pa-list'
+PA_NONE_READY = '#nw-pa-results[aria-busy="false"] #nw-pa-none'
+PA_SEARCH_ERROR = '#nw-pa-results[aria-busy="false"] #nw-pa-search-error'
+PA_LIST = "table#nw-pa-list"
+PA_COUNT = "#nw-pa-count"
+PA_COUNT_PATTERN = r"^(?:(\d+) requests?|Showing (\d+) of (\d+) requests)$"
+PA_LIST_COLUMNS = ["Reference number", "Received", "Patient", "Member ID", "Date of birth",
+                   "Services", "Dates of service", "Urgency", "Status", "Files", "Note",
+                   "Details"]
+PA_VIEW = "button.nw-pa-view"
+PA_VIEW_TEXT = "View"
+PA_ROW_FOR = '#nw-pa-list tbody tr[data-ref="{ref}"]'
+PA_NONE = "#nw-pa-none"
+PA_NEW = "#nw-pa-new"
+
+# one request: the detail screen and, inside it (and inside the confirmation), the record
+PA_REQUEST_FOR = 'section#nw-pa-request[data-ref="{ref}"]'
+PA_REQUEST_TITLE_PREFIX = "Authorization request "
+PA_RECORD = "#nw-pa-record"
+# {field: (dd id, dt label)} of the record
+PA_FACTS = {
+    "reference": ("nw-pa-reference", "Reference number"),
+    "received": ("nw-pa-received", "Received"),
+    "patient": ("nw-pa-patient", "Patient"),
+    "member_id": ("nw-pa-member-id", "Member ID"),
+    "dob": ("nw-pa-dob", "Date of birth"),
+    "requesting": ("nw-pa-requesting", "Requesting provider"),
+    "servicing": ("nw-pa-servicing", "Servicing provider"),
+    "diagnoses": ("nw-pa-diagnoses", "Diagnoses"),
+    "from": ("nw-pa-from", "Service from"),
+    "to": ("nw-pa-to", "Service to"),
+    "pos": ("nw-pa-pos", "Place of service"),
+    "urgency": ("nw-pa-urgency", "Urgency"),
+    "note": ("nw-pa-note", "Note"),
+}
+PA_DECISION = "article#nw-pa-decision"
+PA_DECISION_FACTS = {
+    "status": ("nw-pa-status", "Status"),
+    "authorization": ("nw-pa-auth-number", "Authorization number"),
+    "approved_from": ("nw-pa-approved-from", "Approved from"),
+    "approved_to": ("nw-pa-approved-to", "Approved to"),
+    "decided": ("nw-pa-decided", "Decided on"),
+    "reason": ("nw-pa-reason", "Reason"),
+}
+PA_SERVICES_TABLE = "nw-pa-services-table"
+PA_SERVICES_COLUMNS = ["Procedure", "Modifiers", "Units requested"]
+PA_FILES_TABLE = "nw-pa-files-table"
+PA_FILES_COLUMNS = ["File", "Size"]
+PA_APPROVED_TABLE = "nw-pa-approved"
+PA_APPROVED_COLUMNS = ["Procedure", "Approved units"]
+PA_LETTER = "a#nw-pa-letter"
+PA_LETTER_ID = "nw-pa-letter"
+PA_NO_LETTER_ID = "nw-pa-no-letter"
+PA_LETTER_TEXT = "Download decision letter (PDF)"
+PA_LETTER_FILENAME_PATTERN = r"^NW-Decision-([A-Z0-9-]{3,40})\.pdf$"
+
+# "New authorization request"
+PA_FORM = "form#nw-pa-form"
+PA_MEMBER_ID = "#nw-pa-member-id"
+PA_DOB = "#nw-pa-dob"
+"""<input type=date>: filled with the ISO date (as are the service dates)."""
+PA_FIRST_NAME = "#nw-pa-first-name"
+PA_LAST_NAME = "#nw-pa-last-name"
+PA_REQUESTING_NAME = "#nw-pa-requesting-name"
+PA_REQUESTING_NPI = "#nw-pa-requesting-npi"
+PA_SERVICING_NAME = "#nw-pa-servicing-name"
+PA_SERVICING_NPI = "#nw-pa-servicing-npi"
+PA_DIAGNOSES = "#nw-pa-diagnoses"
+PA_DIAGNOSIS_SEPARATOR = ", "
+PA_SERVICE_ROWS = "#nw-pa-service-rows .nw-pa-service"
+PA_ADD_SERVICE = "#nw-pa-add-service"
+PA_CODE_N = "#nw-pa-code-{n}"
+PA_MODIFIERS_N = "#nw-pa-modifiers-{n}"
+PA_UNITS_N = "#nw-pa-units-{n}"
+PA_MAX_SERVICES = 10
+PA_FROM = "#nw-pa-from"
+PA_TO = "#nw-pa-to"
+PA_PLACE = "select#nw-pa-pos"
+PA_PLACE_OPTION = 'select#nw-pa-pos option[value="{code}"]'
+PA_URGENCY = {"standard": "#nw-pa-urgency-standard", "expedited": "#nw-pa-urgency-urgent"}
+PA_NOTE = "#nw-pa-note"
+PA_DROPZONE = "#nw-pa-dropzone"
+"""What a person uses: the drop area. The bot sets files on the hidden input under it."""
+PA_FILE_INPUT = 'input#nw-pa-file-input[type="file"]'
+PA_UPLOAD_FOR = '#nw-pa-progress li.nw-pa-upload[data-name="{name}"]'
+PA_UPLOAD_DONE = '[data-state="done"]'
+PA_UPLOAD_ERROR = '[data-state="error"]'
+PA_UPLOAD_STATUS = ".nw-pa-upload-status"
+PA_ATTACHED = "#nw-pa-attached"
+PA_ATTACHED_READY = '#nw-pa-attached[data-state="ready"]'
+PA_ATTACHED_TABLE = "table#nw-pa-attached-files"
+PA_ATTACHED_COLUMNS = ["File", "Size", "Remove"]
+PA_NO_FILES = "#nw-pa-no-files"
+PA_SUBMIT = "#nw-pa-submit"
+PA_FORM_ERROR = "#nw-pa-form-error"
+PA_SUBMIT_FAILED = "#nw-pa-submit-failed"
+
+# the confirmation
+PA_CONFIRMATION = "section#nw-pa-confirmation"
+PA_RECEIPT = {"reference": ("nw-pa-conf-reference", "Reference number"),
+              "received": ("nw-pa-conf-received", "Received")}
+
+# formats
+PA_SIZE_PATTERN = r"^(\d{1,3}(?:,\d{3})*) bytes$"
+PA_LIST_FILE_PATTERN = r"^(.+) \((\d{1,3}(?:,\d{3})*) bytes\)$"
+PA_LIST_SERVICE_PATTERN = r"^([A-Z0-9]{5})((?:-[A-Z0-9]{2}){0,4}) \u00d7 (\d{1,3})$"
+PA_RECEIVED_PATTERN = (r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{1,2}), (\d{4}) "
+                       r"(\d{1,2}):(\d{2}):(\d{2}) (AM|PM) ([A-Z]{3})$")
+PA_TIME_ZONES = {"EST": -5, "EDT": -4}
+"""The US Eastern zone names the received time is shown in -> hours from UTC."""
+PA_URGENCIES = {"Standard": "standard", "Urgent (expedited)": "expedited"}
+PA_PLACE_PATTERN = r"^(.+) \((\d{2})\)$"
+PA_PLACES = {"02": "Telehealth", "11": "Office", "12": "Home", "21": "Inpatient hospital",
+             "22": "Outpatient hospital", "23": "Emergency room",
+             "24": "Ambulatory surgical center", "31": "Skilled nursing facility",
+             "81": "Independent laboratory"}
+
+# status words -> (278 HCR01 certification action, badge colour); a word not here is a
+# layout change (never guessed)
+PA_STATUSES = {
+    "In review": ("A4", "blue"),
+    "Approved": ("A1", "green"),
+    "Approved with changes": ("A6", "teal"),
+    "Partially approved": ("A2", "teal"),
+    "Denied": ("A3", "red"),
+    "More information needed": ("CT", "amber"),
+    "Cancelled": ("C", "grey"),
+}
+
+# the prior-authorization API calls the SPA makes (the bot catches their answers)
+PA_SEARCH_API = "/api/pa/search"
+PA_SUBMIT_API = "/api/pa/requests"
+PA_REQUEST_API_PREFIX = "/api/pa/requests/"
+PA_LETTER_API_SUFFIX = "/letter"
+# v1 JSON status keys and urgency words -> the screen's words
+API_PA_STATUSES = {
+    "pended": "In review", "approved": "Approved",
+    "approved_with_changes": "Approved with changes",
+    "partially_approved": "Partially approved", "denied": "Denied",
+    "more_info": "More information needed", "cancelled": "Cancelled",
+}
+API_PA_URGENCIES = {"standard": "standard", "urgent": "expedited"}
