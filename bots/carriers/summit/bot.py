@@ -17,6 +17,9 @@ read once). Every result page is read, then every claim page (checked to be the 
 patient's before anything else is read), then each payment in the claim page's remittance
 frame, and its remittance PDF. The result is checked by :func:`bots.parsing.verify_claims`
 before the PDFs are kept and it is returned.
+
+Prior authorization (submit once, find again, read the decision) lives in
+:mod:`bots.carriers.summit.prior_auth`, on the same sign-in and page classifier.
 """
 
 from __future__ import annotations
@@ -25,7 +28,17 @@ import hashlib
 
 from playwright.sync_api import Page
 
-from bots.base import BotContext, Capability, CarrierBot, ClaimsOutcome, MfaKind, Outcome
+from bots.base import (
+    BotContext,
+    Capability,
+    CarrierBot,
+    ClaimsOutcome,
+    MfaKind,
+    Outcome,
+    PriorAuthOutcome,
+)
+from bots.carriers.summit import prior_auth
+from bots.carriers.summit import prior_auth_selectors as PS
 from bots.carriers.summit import selectors as S
 from bots.carriers.summit.browser import SummitPortal
 from bots.carriers.summit.parse import SectionPage, assemble, parse_detail, parse_section
@@ -43,6 +56,7 @@ from bots.parsing import verify_claims, verify_patient
 from bots.registry import register
 from portals.claims import Claim, ClaimResult, ClaimSearchRequest
 from portals.model import Document, EligibilityRequest, NotFound
+from portals.prior_auth import PriorAuthRequest, PriorAuthStatusRequest
 
 
 @register
@@ -50,7 +64,9 @@ class SummitBot(CarrierBot):
     name = "summit"
     display_name = "Summit Benefit Administrators"
     mfa_kinds = frozenset({MfaKind.SECURITY_QUESTIONS})
-    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS})
+    capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
+                              Capability.PRIOR_AUTH})
+    prior_auth_limits = PS.LIMITS
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
@@ -64,6 +80,18 @@ class SummitBot(CarrierBot):
         return signed_in(ctx, start=lambda: portal.start(S.CLAIMS_FRAMESET_PATH,
                                                          S.CLAIM_SEARCH_FORM),
                          login=portal.login, task=lambda: self._claims(portal, ctx, request))
+
+    def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                          ) -> PriorAuthOutcome:
+        return prior_auth.submit(page, ctx, request)
+
+    def find_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
+                        ) -> PriorAuthOutcome:
+        return prior_auth.find(page, ctx, request)
+
+    def prior_auth_status(self, page: Page, ctx: BotContext,
+                          request: PriorAuthStatusRequest) -> PriorAuthOutcome:
+        return prior_auth.status(page, ctx, request)
 
     # -- eligibility -------------------------------------------------------------------
 

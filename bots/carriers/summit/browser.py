@@ -126,8 +126,10 @@ class SummitPortal:
         error = self.frame().locator(S.ERROR)
         return error.inner_text().strip() if error.count() else "(no message)"
 
-    def download_pdf(self, href: str) -> tuple[str, bytes]:
-        """A remittance PDF (with the browser's session): its file name and bytes."""
+    def download_pdf(self, href: str, name: Callable[[str | None], str] = pdf_filename,
+                     what: str = "remittance") -> tuple[str, bytes]:
+        """A PDF (with the browser's session): its file name (``name`` reads it from the
+        Content-Disposition; a remittance's by default) and bytes."""
         response = self.page.context.request.get(urljoin(self.frame().url, href))
         if response.status in BUSY_STATUSES:
             raise PortalUnavailable(f"Summit Online answered {response.status}",
@@ -137,8 +139,8 @@ class SummitPortal:
         body = response.body()
         if response.status != 200 or not response.headers.get("content-type", "").startswith(
                 "application/pdf") or not body.startswith(b"%PDF-"):
-            raise LayoutChanged(f"the remittance download is not a PDF (HTTP {response.status})")
-        return pdf_filename(response.headers.get("content-disposition")), body
+            raise LayoutChanged(f"the {what} download is not a PDF (HTTP {response.status})")
+        return name(response.headers.get("content-disposition")), body
 
     # -- log-on ------------------------------------------------------------------------
 
