@@ -21,6 +21,7 @@ from api import presenters
 from api.deps import LoginRequired, require_token
 from api.errors import validation_error_handler
 from api.middleware import BodySizeLimit, SecurityHeaders
+from api.prior_auth_services import largest_body
 from api.routes import (
     accounts,
     audit,
@@ -28,10 +29,12 @@ from api.routes import (
     claims,
     health,
     inbox,
+    prior_auths,
     runs,
     ui_auth,
     ui_checks,
     ui_claims,
+    ui_prior_auths,
     ui_runs,
 )
 from portals.settings import Settings
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SESSION_MAX_AGE = 8 * 3600
 """A staff login lasts a working day."""
+UPLOAD_PATHS = ("/v1/prior-auths", "/prior-auths/new")
+"""Where clinical documents are posted: bodies as large as a carrier's portal takes."""
 
 
 class ConfigurationError(RuntimeError):
@@ -121,16 +126,16 @@ def create_app(settings: Settings) -> FastAPI:
                        session_cookie="portals_session", max_age=SESSION_MAX_AGE,
                        same_site="lax", https_only=False)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(LoginRequired, _login_redirect)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
-    for module in (health, checks, claims, runs, accounts, audit):
+    for module in (health, checks, claims, prior_auths, runs, accounts, audit):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(inbox.router)
-    for module in (ui_auth, ui_checks, ui_claims, ui_runs):
+    for module in (ui_auth, ui_checks, ui_claims, ui_prior_auths, ui_runs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     log.info("API ready (database %s)", engine.url.render_as_string(hide_password=True))

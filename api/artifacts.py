@@ -14,13 +14,17 @@ from storage.models import Artifact
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
 KNOWN_TYPES = INLINE_TYPES | {"text/html", "application/zip", "application/pdf",
-                              "application/json", "text/plain"}
+                              "application/json", "text/plain", "image/tiff"}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def safe_content_type(artifact: Artifact) -> str:
-    content_type = artifact.content_type.split(";", 1)[0].strip().lower()
+def _safe_type(content_type: str) -> str:
+    content_type = content_type.split(";", 1)[0].strip().lower()
     return content_type if content_type in KNOWN_TYPES else "application/octet-stream"
+
+
+def safe_content_type(artifact: Artifact) -> str:
+    return _safe_type(artifact.content_type)
 
 
 def is_inline(artifact: Artifact) -> bool:
@@ -28,8 +32,13 @@ def is_inline(artifact: Artifact) -> bool:
 
 
 def artifact_response(artifact: Artifact, data: bytes) -> Response:
-    content_type = safe_content_type(artifact)
-    filename = _UNSAFE_FILENAME.sub("_", artifact.filename)[:120] or "artifact"
+    return file_response(artifact.filename, artifact.content_type, data)
+
+
+def file_response(filename: str, content_type: str, data: bytes) -> Response:
+    """Any kept file's bytes (an artifact, a clinical document), served as above."""
+    content_type = _safe_type(content_type)
+    filename = _UNSAFE_FILENAME.sub("_", filename)[:120] or "artifact"
     disposition = "inline" if content_type in INLINE_TYPES else "attachment"
     media_type = f"{content_type}; charset=utf-8" if content_type.startswith("text/") \
         else content_type

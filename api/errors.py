@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
+_NAMING_KEYS = ("filename", "rule")
+"""Kept from an error raised by a route: which uploaded file, and which rule it broke."""
 
 
 def field_name(loc: Sequence[Any]) -> str:
@@ -27,8 +29,12 @@ def clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
         msg = str(error.get("msg", "invalid value"))
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        out.append({"loc": loc, "field": field_name(loc), "msg": msg,
-                    "type": error.get("type", "value_error")})
+        cleaned = {"loc": loc, "field": field_name(loc), "msg": msg,
+                   "type": error.get("type", "value_error")}
+        for key in _NAMING_KEYS:
+            if key in error:
+                cleaned[key] = error[key]
+        out.append(cleaned)
     return out
 
 

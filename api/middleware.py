@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,26 +18,40 @@ _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 
 class BodySizeLimit:
-    """Refuse bodies over ``limit`` bytes, by Content-Length or while streaming."""
+    """Refuse bodies over ``limit`` bytes, by Content-Length or while streaming.
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    POSTs to ``upload_paths`` (clinical documents) may be as large as ``upload_limit()``
+    says, asked per request: what the most generous carrier's portal takes."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
+                 upload_paths: Collection[str] = (),
+                 upload_limit: Callable[[], int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.upload_paths = frozenset(upload_paths)
+        self.upload_limit = upload_limit
+
+    def limit_for(self, scope: Scope) -> int:
+        if self.upload_limit is not None and scope.get("method") == "POST" and \
+                scope.get("path") in self.upload_paths:
+            return max(self.limit, self.upload_limit())
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.limit
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = True
                 if too_big:
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                     return
-        # Read the whole (small) body first, so a chunked upload cannot slip past.
+        # Read the whole body first, so a chunked upload cannot slip past.
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -46,8 +61,8 @@ class BodySizeLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -63,8 +78,8 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        payload = json.dumps({"detail": f"request body larger than {self.limit} bytes"}).encode()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        payload = json.dumps({"detail": f"request body larger than {limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode()),

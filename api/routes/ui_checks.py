@@ -16,6 +16,7 @@ from api.services import IdempotencyConflict, submit_check
 from api.ui import FORM_FIELDS, parse_check_form, redirect, render
 from api.views import check_public, ui_artifact_url
 from bots.registry import registry
+from portals.jobs import Capability
 from portals.kinds import ELIGIBILITY
 from storage import repo
 from storage.models import Job, JobStatus
@@ -88,7 +89,13 @@ def _check_context(session: Session, check: Job) -> dict[str, Any]:
         "view": present(public.result, public.service_codes) if public.result else None,
         "failed_run": failed_runs[-1] if failed_runs else None,
         "carrier_name": carrier_display_name(check.carrier),
+        "prior_auth_url": f"/prior-auths/new?check={check.id}"
+        if _serves_prior_auth(check.carrier) else None,
     }
+
+
+def _serves_prior_auth(carrier: str) -> bool:
+    return carrier in registry and Capability.PRIOR_AUTH in registry.get(carrier).capabilities
 
 
 router.include_router(ui_job_router(
