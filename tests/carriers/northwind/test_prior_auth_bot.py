@@ -96,6 +96,9 @@ def pa(runner: Runner) -> PaRunner:
 def test_two_files_are_submitted_once_and_a_second_call_finds_them(pa: PaRunner) -> None:
     notes, therapy = pdf_bytes("MRI order"), pdf_bytes("Therapy notes", lines=9)
     request = pa_request(pa.source, {"mri-order.pdf": notes, "therapy-notes.pdf": therapy})
+    # given a request the portal does not have: find says so (and sends nothing)
+    missing = pa.find(request)
+    assert isinstance(missing, NotFound) and pa.ledger() == []
     # when the bot submits the request
     case = pa.submit(request)
     # then the portal has it once, with both files byte for byte
