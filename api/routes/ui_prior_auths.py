@@ -175,7 +175,7 @@ def _uploads(form: FormData) -> list[Upload]:
 
 
 def _file_words(exc: FilesRefused) -> str:
-    return " ".join(p.message[:1].upper() + p.message[1:] + "." for p in exc.problems)
+    return " ".join(p.message.rstrip(".") + "." for p in exc.problems)
 
 
 @router.post(UI_BASE + "/new", response_class=HTMLResponse)
