@@ -6,6 +6,7 @@ eligibility check, offering first the services its result says need authorizatio
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.presenters import present
-from api.prior_auth_schemas import MAX_SERVICES, PriorAuthCreate
+from api.prior_auth_schemas import (
+    FUTURE_SERVICE_DAYS,
+    MAX_SERVICES,
+    PAST_SERVICE_DAYS,
+    PriorAuthCreate,
+)
 from api.ui import FIELD_HELP
 from portals.model import EligibilityRequest, EligibilityResult
 
@@ -184,11 +190,20 @@ def parse_prior_auth_form(values: Mapping[str, str], rows: Sequence[ServiceRow]
 # -- pre-filled from an eligibility check -------------------------------------------------
 
 
+def _service_date_ok(day: dt.date) -> bool:
+    """Whether the check's service date is one a request may carry (else not offered)."""
+    today = dt.date.today()
+    return today - dt.timedelta(days=PAST_SERVICE_DAYS) <= day <= \
+        today + dt.timedelta(days=FUTURE_SERVICE_DAYS)
+
+
 def prefill(request: EligibilityRequest, result: EligibilityResult | None
             ) -> tuple[dict[str, str], list[ServiceRow]]:
     """The patient as the portal named them (else as the check asked), and the services
     the result says need authorization, those the check asked about first and ticked."""
     member = result.member if result is not None else None
+    day = request.service_date.isoformat() if request.service_date and \
+        _service_date_ok(request.service_date) else ""
     values = {
         "carrier": request.carrier,
         "member_id": member.member_id if member else request.member_id,
@@ -196,8 +211,8 @@ def prefill(request: EligibilityRequest, result: EligibilityResult | None
         .isoformat(),
         "last_name": member.last_name if member else request.last_name,
         "first_name": member.first_name if member else (request.first_name or ""),
-        "service_from": request.service_date.isoformat() if request.service_date else "",
-        "service_to": request.service_date.isoformat() if request.service_date else "",
+        "service_from": day,
+        "service_to": day,
     }
     offered: list[ServiceRow] = []
     if result is not None:
