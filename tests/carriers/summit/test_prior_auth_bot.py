@@ -62,15 +62,16 @@ def _case(outcome: PriorAuthOutcome) -> PriorAuthCase:
 
 
 def _signed_in(browser: Browser, summit: PortalAccount, sessions: MemorySessionStore) -> None:
-    """Sign in once (a find that finds nothing) so later runs start from a saved session."""
-    source = MemoryDocumentSource()
-    outcome = _run(browser, pa_context(summit, source, sessions=sessions), "find_prior_auth",
-                   pa_request([], index=1))
-    assert isinstance(outcome, NotFound)
+    """Sign in once so later runs start from a saved session: the status of a request the
+    portal never had is NotFound."""
+    unknown = status_request(pa_request([], index=1), "SUPA99999999")
+    outcome = _run(browser, pa_context(summit, MemoryDocumentSource(), sessions=sessions),
+                   "prior_auth_status", unknown)
+    assert outcome == NotFound(carrier="summit", message="No authorization request found")
 
 
-def test_submit_once_a_repeat_is_found_and_a_failure_after_the_click_too(browser: Browser,
-                                                     summit: PortalAccount) -> None:
+def test_submit_once_a_repeat_is_found_and_a_failure_after_the_click_too(
+        browser: Browser, summit: PortalAccount) -> None:
     source = MemoryDocumentSource()
     request = pa_request(two_documents(source))
     sessions = MemorySessionStore()
@@ -112,11 +113,11 @@ def test_submit_once_a_repeat_is_found_and_a_failure_after_the_click_too(browser
         _run(browser, pa_context(summit, source, sessions=sessions), "submit_prior_auth",
              other)
     summit.control.set_knobs(pa_fail_after_submit=False)
-    assert len(summit.control.prior_auths()) == 2
+    (recorded,) = [e for e in summit.control.prior_auths()
+                   if e["tracking_ref"] == other.tracking_ref]  # exactly one
     found = _case(_run(browser, pa_context(summit, source, sessions=sessions),
                        "find_prior_auth", other))
-    assert found.found_existing
-    assert found.reference_number == summit.control.prior_auths()[1]["reference"]
+    assert found.found_existing and found.reference_number == recorded["reference"]
     assert found.files == [PortalFile(name="order.pdf", size=other.documents[0].size)]
     assert len(summit.control.prior_auths()) == 2
     assert summit.control.state()["successful_logins"] == {summit.username: 1}
@@ -218,10 +219,6 @@ def test_status_of_a_sample_of_decisions(browser: Browser, summit: PortalAccount
         assert len(letters) == (1 if want["letter"] else 0), status
         assert [f for f, _ in kept_documents(ctx)] == [d.filename for d in letters]
         assert case.reference_number == reference and case.files[0].name == "notes.pdf"
-    unknown = status_request(request, "SUPA99999999")
-    outcome = _run(browser, pa_context(summit, MemoryDocumentSource(), sessions=sessions),
-                   "prior_auth_status", unknown)
-    assert outcome == NotFound(carrier="summit", message="No authorization request found")
     assert summit.control.state()["successful_logins"] == {summit.username: 2}  # bot + user
 
 
