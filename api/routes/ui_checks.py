@@ -12,11 +12,11 @@ from sqlmodel import Session
 from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
 from api.presenters import present
 from api.routes.ui_jobs import carrier_display_name, ui_job_router
+from api.routes.ui_prior_auths import serves_prior_auth
 from api.services import IdempotencyConflict, submit_check
 from api.ui import FORM_FIELDS, parse_check_form, redirect, render
 from api.views import check_public, ui_artifact_url
 from bots.registry import registry
-from portals.jobs import Capability
 from portals.kinds import ELIGIBILITY
 from storage import repo
 from storage.models import Job, JobStatus
@@ -90,12 +90,8 @@ def _check_context(session: Session, check: Job) -> dict[str, Any]:
         "failed_run": failed_runs[-1] if failed_runs else None,
         "carrier_name": carrier_display_name(check.carrier),
         "prior_auth_url": f"/prior-auths/new?check={check.id}"
-        if _serves_prior_auth(check.carrier) else None,
+        if serves_prior_auth(check.carrier) else None,
     }
-
-
-def _serves_prior_auth(carrier: str) -> bool:
-    return carrier in registry and Capability.PRIOR_AUTH in registry.get(carrier).capabilities
 
 
 router.include_router(ui_job_router(

@@ -1,7 +1,8 @@
 """The prior-authorization web UI in real Chromium, against the app served by uvicorn on a
 free port: from an eligibility result to a queued request with two clinical documents, the
-services needing authorization offered first. No worker runs: the submission stays queued
-(on this test run's own Redis database)."""
+services needing authorization offered first, the page following the submission by itself.
+No worker runs (the test does what one would, in the database); the job waits on this test
+run's own Redis database."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from portals.prior_auth import CertificationAction
 from storage.db import session_scope
 from storage.models import PriorAuth
 from storage.prior_auths import DOCUMENT_VIEW_ACTION
@@ -27,6 +29,8 @@ from tests.api.prior_auth_builders import (
     SERVICING_NPI,
     Stored,
     audit_of,
+    decision,
+    finish_job,
     pa_carriers_fixture,  # noqa: F401
     soon,
     stored,
@@ -142,3 +146,14 @@ def test_from_an_eligibility_result_to_a_request_with_two_documents(
     response = page.request.get(f"{live.url}{href}")
     assert response.status == 200 and response.body() == pdf
     assert [actor for actor, _, _ in audit_of(live.engine, DOCUMENT_VIEW_ACTION)] == [USER]
+
+    # when a worker submits it, then the page follows by itself, without a reload
+    page.evaluate("window.__notReloaded = true")
+    assert job_id is not None
+    finish_job(live.engine, job_id, found=decision(CertificationAction.PENDED, "In review"))
+    expect(page.get_by_test_id("pa-state")).to_have_text("Submitted")
+    expect(page.get_by_test_id("pa-reference")).to_have_text("MR-2026-00417")
+    expect(page.get_by_test_id("decision-portal-status")).to_have_text("In review")
+    expect(page.get_by_test_id("refresh-status")).to_be_visible()
+    expect(page.get_by_test_id("polling")).to_have_count(0)
+    assert page.evaluate("window.__notReloaded") is True
