@@ -28,7 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.artifacts import file_response
-from api.deps import ApiActor, SessionDep, StoreDep
+from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
 from api.errors import field_error
 from api.prior_auth_schemas import (
     JobAccepted,
@@ -44,16 +44,17 @@ from api.prior_auth_services import (
     Upload,
     carrier_body_cap,
     get_request,
+    pending_jobs,
     read_document,
     refresh_status,
     resolve_request,
     submit_prior_auth,
 )
 from api.prior_auth_views import API_BASE, prior_auth_public, summary
-from api.routes.jobs import IdempotencyKey
-from api.services import IdempotencyConflict, NotFoundError
+from api.routes.jobs import CodeEntry, IdempotencyKey
+from api.services import IdempotencyConflict, NotFoundError, StateConflict, enter_code
 from storage import prior_auths
-from storage.models import PriorAuth
+from storage.models import JobStatus, PriorAuth
 from storage.prior_auths import Listing, PriorAuthConflict
 
 router = APIRouter(prefix="/prior-auths", tags=["prior authorizations"])
@@ -213,3 +214,23 @@ def resolve(pa_id: str, body: ResolveRequest, session: SessionDep, actor: ApiAct
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return JobAccepted(prior_auth_id=pa.id, state=pa.state,
                        job_id=job.id if job else None, job_status=job.status if job else None)
+
+
+@router.post("/{pa_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED,
+             summary="Hand a waiting run its one-time code")
+def mfa_code(pa_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
+             settings: SettingsDep, actor: ApiActor) -> dict[str, str]:
+    """The code the portal sent, for the request's job that waits for one (409 when
+    none does)."""
+    pa = _one(session, pa_id)
+    waiting = next((job for job in pending_jobs(session=session, pa=pa)
+                    if job.status == JobStatus.NEEDS_MFA_CODE), None)
+    if waiting is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            "no job of this request is waiting for a code")
+    try:
+        enter_code(session=session, vault=vault, job_id=waiting.id, code=entry.code,
+                   actor=actor, ttl_seconds=settings.code_ttl_seconds, kind=waiting.kind)
+    except (NotFoundError, StateConflict) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return {"id": waiting.id, "status": "code_received"}

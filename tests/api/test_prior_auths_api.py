@@ -455,6 +455,33 @@ def test_two_people_deciding_at_once_resubmit_only_once(
         assert len([j for j in prior_auths.jobs(session=session, pa=pa)]) == 2
 
 
+def test_a_code_reaches_the_request_s_job_that_waits_for_one(
+    client: TestClient, auth: dict[str, str], db: Engine, store_of: ArtifactStore,
+) -> None:
+    from sqlmodel import select
+
+    from storage import repo
+    from storage.db import session_scope
+    from storage.models import JobStatus, OneTimeCode
+
+    pa_id, job_id = make_pa(db, store_of)
+    assert client.post(f"{URL}/{pa_id}/mfa-code", headers=auth,
+                       json={"code": "123456"}).status_code == 409
+    with session_scope(db) as session:
+        assert repo.claim_job(session=session, job_id=job_id, worker="w1", lease_seconds=60)
+        assert repo.set_job_status(session=session, job_id=job_id, worker="w1",
+                                   status=JobStatus.NEEDS_MFA_CODE)
+
+    response = client.post(f"{URL}/{pa_id}/mfa-code", headers=auth, json={"code": "123456"})
+
+    assert response.status_code == 202 and response.json()["id"] == job_id
+    with Session(db) as session:
+        codes = session.exec(select(OneTimeCode)).all()
+        assert [(c.job_id, c.entered_by) for c in codes] == [(job_id, "api")]
+    assert client.post(f"{URL}/{pa_id}/mfa-code", headers=auth,
+                       json={"code": "12ab"}).status_code == 422
+
+
 # -- ids that cannot be ids -----------------------------------------------------------
 
 
@@ -470,6 +497,8 @@ def test_junk_ids_are_404_never_500(client: TestClient, auth: dict[str, str]) ->
         assert client.post(f"{URL}/{pa_id}/refresh", headers=auth).status_code == 404
         assert client.post(f"{URL}/{pa_id}/resolve", headers=auth,
                            json={"resolution": "close", "note": "x"}).status_code == 404
+        assert client.post(f"{URL}/{pa_id}/mfa-code", headers=auth,
+                           json={"code": "123456"}).status_code == 404
 
 
 def test_junk_document_ids_are_404(client: TestClient, auth: dict[str, str], db: Engine,
