@@ -143,7 +143,7 @@ def place_errors(errors: list[dict[str, Any]], rows: Sequence[ServiceRow],
     for error in errors:
         loc = tuple(error.get("loc", ()))
         msg = str(error.get("msg", "invalid value"))
-        empty = error.get("input") == ""
+        empty = error.get("input") in ("", [])
         if not loc:
             shown.setdefault("form", _worded(msg))
         elif loc[0] == "services" and len(loc) >= 3 and isinstance(loc[1], int) \
