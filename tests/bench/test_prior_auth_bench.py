@@ -56,9 +56,9 @@ def _entry(ref: str, reference: str, files: list[tuple[str, int, str]],
             "decision": decision}
 
 
-DENIED = {"action": "A3", "authorization_number": None, "approved_from": None,
+DENIED: dict[str, Any] = {"action": "A3", "authorization_number": None, "approved_from": None,
           "approved_to": None, "approved_services": []}
-APPROVED = {"action": "A1", "authorization_number": "AUTH1", "approved_from": "2026-12-01",
+APPROVED: dict[str, Any] = {"action": "A1", "authorization_number": "AUTH1", "approved_from": "2026-12-01",
             "approved_to": "2026-12-31",
             "approved_services": [{"procedure_code": "72148", "units": 2}]}
 
