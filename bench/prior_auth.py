@@ -465,7 +465,7 @@ def print_report(report: Report, console: Any) -> None:
     for column in ("carrier", "kill at", "requests", "ledger", "duplicates",
                    "waiting for a person", "documents verified", "decisions read correctly",
                    "worker deaths", "seconds", "passed"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("carrier", "kill at"))
     for f in report.scenarios:
         table.add_row(f.carrier, f.kill_at or "-", str(f.requests),
                       str(f.ledger_submissions), str(f.duplicates),
