@@ -56,11 +56,12 @@ def _entry(ref: str, reference: str, files: list[tuple[str, int, str]],
             "decision": decision}
 
 
-DENIED: dict[str, Any] = {"action": "A3", "authorization_number": None, "approved_from": None,
-          "approved_to": None, "approved_services": []}
-APPROVED: dict[str, Any] = {"action": "A1", "authorization_number": "AUTH1", "approved_from": "2026-12-01",
-            "approved_to": "2026-12-31",
-            "approved_services": [{"procedure_code": "72148", "units": 2}]}
+DENIED: dict[str, Any] = {
+    "action": "A3", "authorization_number": None, "approved_from": None,
+    "approved_to": None, "approved_services": []}
+APPROVED: dict[str, Any] = {
+    "action": "A1", "authorization_number": "AUTH1", "approved_from": "2026-12-01",
+    "approved_to": "2026-12-31", "approved_services": [{"procedure_code": "72148", "units": 2}]}
 
 
 def test_figures_count_duplicates_inconsistencies_documents_and_decisions() -> None:
