@@ -21,6 +21,7 @@ from api.app import create_app
 from portals.settings import Settings
 from storage.models import Job
 from tests.api.claims_ui import ui  # noqa: F401  (the logged-in staff client fixture)
+from tests.api.live_ui import live  # noqa: F401  (the app served for Chromium)
 from workflows.dispatch import QUEUE
 
 REDIS_SERVER = os.environ.get("PORTALS_TEST_API_REDIS_SERVER", "redis://127.0.0.1:6379")

@@ -7,51 +7,22 @@ change it): the page must follow without being reloaded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
-from sqlalchemy.engine import Engine
 
 from storage import repo
 from storage.db import session_scope
-from storage.users import create_user
 from tests.api.conftest import QueueProbe, count_checks
 from tests.api.factories import make_failed_run, rich_result, succeed
-from tests.live import serve
+from tests.api.live_ui import USER, LiveServer, login
 
 pytestmark = pytest.mark.browser
 
-USER, PASSWORD = "maria", "front-desk-pass"
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    app: FastAPI
-    engine: Engine
-
-
-@pytest.fixture
-def live(app: FastAPI, db: Engine) -> Iterator[LiveServer]:
-    """create_app(settings) served by uvicorn in a thread, on a free port."""
-    with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
-    with serve(app) as url:
-        yield LiveServer(url, app, db)
-
-
-def login(page: Page, live: LiveServer, password: str = PASSWORD, path: str = "/") -> None:
-    page.goto(f"{live.url}/login?next={path}")
-    page.get_by_test_id("login-username").fill(USER)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
 
 
 def test_login_fails_with_a_wrong_password(page: Page, live: LiveServer) -> None:
-    login(page, live, password="not-the-password")
+    login(page, live, password="not-the-password", signed_in=False)
     expect(page.get_by_test_id("login-error")).to_have_text("Wrong username or password.")
     page.goto(f"{live.url}/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))

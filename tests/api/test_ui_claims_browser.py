@@ -5,47 +5,18 @@ the search without a reload, and a stored result read as a billing person reads 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
-from sqlalchemy.engine import Engine
 
 from storage import repo
 from storage.db import session_scope
-from storage.users import create_user
 from tests.api.claims_ui import EOB_PDF, make_claim_search, store_claims
 from tests.api.conftest import QueueProbe, count_checks
-from tests.live import serve
+from tests.api.live_ui import USER, LiveServer, login
 
 pytestmark = pytest.mark.browser
 
-USER, PASSWORD = "maria", "front-desk-pass"
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    app: FastAPI
-    engine: Engine
-
-
-@pytest.fixture
-def live(app: FastAPI, db: Engine) -> Iterator[LiveServer]:
-    with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
-    with serve(app) as url:
-        yield LiveServer(url, app, db)
-
-
-def login(page: Page, live: LiveServer, path: str) -> None:
-    page.goto(f"{live.url}/login?next={path}")
-    page.get_by_test_id("login-username").fill(USER)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("current-user")).to_have_text(USER)
 
 
 def test_fill_the_claim_form_then_watch_the_search_finish(

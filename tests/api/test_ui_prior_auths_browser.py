@@ -7,23 +7,18 @@ run's own Redis database."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from fastapi import FastAPI
 from fpdf import FPDF
 from playwright.sync_api import FilePayload, Page, expect
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from portals.prior_auth import CertificationAction
-from storage.db import session_scope
 from storage.models import PriorAuth
 from storage.prior_auths import DOCUMENT_VIEW_ACTION
-from storage.users import create_user
 from tests.api.conftest import QueueProbe
 from tests.api.factories import make_check, png_bytes, rich_result, succeed
+from tests.api.live_ui import USER, LiveServer, login
 from tests.api.prior_auth_builders import (
     REQUESTING_NPI,
     SERVICING_NPI,
@@ -35,34 +30,9 @@ from tests.api.prior_auth_builders import (
     soon,
     stored,
 )
-from tests.live import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pa_carriers")]
 
-USER, PASSWORD = "maria", "front-desk-pass"
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    app: FastAPI
-    engine: Engine
-
-
-@pytest.fixture
-def live(app: FastAPI, db: Engine) -> Iterator[LiveServer]:
-    with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
-    with serve(app) as url:
-        yield LiveServer(url, app, db)
-
-
-def login(page: Page, live: LiveServer, path: str) -> None:
-    page.goto(f"{live.url}/login?next={path}")
-    page.get_by_test_id("login-username").fill(USER)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("current-user")).to_have_text(USER)
 
 
 def order_pdf() -> bytes:

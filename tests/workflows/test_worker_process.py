@@ -3,6 +3,7 @@ finishes, once; a check sent twice runs once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -115,7 +116,8 @@ def _kill_workers(supervisor: subprocess.Popen[bytes]) -> list[int]:
     as an out-of-memory kill or a crash would; the supervisor itself stays."""
     children = psutil.Process(supervisor.pid).children(recursive=True)
     for child in children:
-        child.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):  # gone with its parent already
+            child.kill()
     psutil.wait_procs(children, timeout=10)
     return [child.pid for child in children]
 
