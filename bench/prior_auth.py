@@ -62,6 +62,9 @@ class Figures:
     ledger_submissions: int = 0
     duplicates: int = 0
     waiting_for_person: int = 0
+    found_after_crash: int = 0
+    """Requests recorded from the portal's list after a run died past its submit click
+    (looked for, not submitted again)."""
     failed: int = 0
     inconsistent: int = 0
     """Requests whose end state disagrees with the ledger (submitted but not received,
@@ -380,8 +383,13 @@ def run_scenario(carriers: list[str], requests: int, *, kill_at: str | None,
                 rows = [session.get(PriorAuth, pa_id) for pa_id in ids[carrier]]
                 documents = {pa.id: prior_auths.documents(session=session, pa_id=pa.id)
                              for pa in rows if pa is not None}
-                figures.append(_figures(carrier, kill_at, [pa for pa in rows if pa],
-                                        documents, ledger, read_decisions))
+                figure = _figures(carrier, kill_at, [pa for pa in rows if pa], documents,
+                                  ledger, read_decisions)
+                figure.found_after_crash = sum(
+                    any(e.event == "found_existing"
+                        for e in prior_auths.events(session=session, pa_id=pa.id))
+                    for pa in rows if pa is not None)
+                figures.append(figure)
         deaths = running.deaths()
     elapsed = time.monotonic() - started
     for figure in figures:
@@ -471,13 +479,14 @@ def print_report(report: Report, console: Any) -> None:
 
     table = Table(title="prior authorization: exactly once, documents, decisions")
     for column in ("carrier", "kill at", "requests", "ledger", "duplicates",
-                   "waiting for a person", "documents verified", "decisions read correctly",
-                   "worker deaths", "seconds", "passed"):
+                   "waiting for a person", "found again", "documents verified",
+                   "decisions read correctly", "worker deaths", "seconds", "passed"):
         table.add_column(column, no_wrap=column in ("carrier", "kill at"))
     for f in report.scenarios:
         table.add_row(f.carrier, f.kill_at or "-", str(f.requests),
                       str(f.ledger_submissions), str(f.duplicates),
-                      str(f.waiting_for_person), f"{f.documents_verified}/{f.documents}",
+                      str(f.waiting_for_person), str(f.found_after_crash),
+                      f"{f.documents_verified}/{f.documents}",
                       f"{f.decisions_correct}/{f.decisions_checked}", str(f.worker_deaths),
                       f"{f.seconds:.0f}", "yes" if f.passed else "NO")
     console.print(table)
