@@ -48,8 +48,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two pytest workers (pytest-xdist), a test file each at a time; each worker has its own
+# Redis database and sandbox portals (tests/conftest.py).
 test: install lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 demo: install
 	$(BIN)/portals demo --port $(PORT)

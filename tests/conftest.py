@@ -22,7 +22,12 @@ pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures"]
 POSTGRES_URL = os.environ.get(
     "PORTALS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("PORTALS_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+"""pytest-xdist runs the suite in worker processes gw0, gw1, ...; each gets its own Redis
+database (9, 8, ...) so that one's FLUSHDB or queue never touches another's."""
+REDIS_URL = os.environ.get(
+    "PORTALS_TEST_REDIS_URL",
+    f"redis://127.0.0.1:6379/{9 - int(_XDIST_WORKER.removeprefix('gw') or 0)}")
 BROWSER_PATH = os.environ.get("PORTALS_BROWSER_PATH", "/usr/bin/chromium")
 
 
