@@ -55,12 +55,15 @@ def verify(body: bytes, secret: str, timestamp: str | None, signature: str | Non
     if not timestamp or not signature:
         raise InvalidSignature("missing signature headers")
     try:
-        sent = int(timestamp)
+        sent = int(timestamp) if timestamp.isascii() and len(timestamp) <= 20 else int("x")
     except ValueError:
         raise InvalidSignature("bad timestamp") from None
     if abs(now - sent) > TOLERANCE_SECONDS:
         raise InvalidSignature("message too old or from the future")
-    if not hmac.compare_digest(sign(body, secret, sent), signature):
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a header
+    # may carry any byte)
+    if not hmac.compare_digest(sign(body, secret, sent).encode(),
+                               signature.encode("utf-8", "surrogateescape")):
         raise InvalidSignature("signature does not match")
 
 

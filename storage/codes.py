@@ -12,7 +12,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.crypto import Vault
-from storage.models import OneTimeCode, utcnow
+from storage.models import CarrierAccount, OneTimeCode, utcnow
 
 
 def store_code(
@@ -78,3 +78,11 @@ def take_code(
         if taken:
             return vault.decrypt_str(row.code_enc)
     return None
+
+
+def recipient_known(*, session: Session, carrier: str, recipient: str) -> bool:
+    """Whether one of our ``carrier`` portal accounts has its codes sent to ``recipient``."""
+    wanted = recipient.strip().lower()
+    found = session.exec(select(CarrierAccount.id).where(
+        CarrierAccount.carrier == carrier, CarrierAccount.mfa_recipient == wanted)).first()
+    return found is not None

@@ -1,6 +1,7 @@
 """/v1/inbox/codes: where an SMS gateway or mail rule posts the one-time codes portals
 send. Signed (HMAC, see portals.inbox), not behind the admin token: the gateway holds
-only the inbox secret. Unsigned or stale → 401, a replayed message → 409."""
+only the inbox secret. Unsigned or stale → 401, a replayed message → 409, a code for a
+carrier we don't know or a recipient none of our portal accounts has → 422 (kept nowhere)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.deps import SessionDep, SettingsDep, VaultDep
 from api.errors import field_error
+from bots.registry import registry
 from portals.inbox import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -55,6 +57,13 @@ async def receive_code(request: Request, session: SessionDep, settings: Settings
     code = extract_code(message.text)
     if code is None:
         raise field_error(("body", "text"), "no one-time code in the message")
+    if message.carrier not in registry:
+        raise field_error(("body", "carrier"), f"unknown carrier {message.carrier!r}")
+    if not codes.recipient_known(session=session, carrier=message.carrier,
+                                 recipient=message.recipient):
+        # nobody here waits for codes sent there: keep nothing (no PHI, no noise)
+        raise field_error(("body", "recipient"), f"no {message.carrier} portal account "
+                          "receives its codes at this recipient")
     if codes.message_seen(session=session, message_id=message.message_id):
         raise HTTPException(status.HTTP_409_CONFLICT, "message already received")
     try:

@@ -36,6 +36,16 @@ def api_settings(settings: Settings, backend_url: str, redis_url: str) -> Settin
                                        "inbox_secret": SecretStr(SECRET)})
 
 
+@pytest.fixture(autouse=True)
+def northwind_account(db: Engine, api_settings: Settings) -> None:
+    """The portal account whose codes the gateway sends to PHONE."""
+    assert api_settings.secret_key is not None
+    with session_scope(db) as session:
+        repo.create_account(session=session, vault=Vault(api_settings.secret_key),
+                            carrier="northwind", label="front desk", username="nw-user",
+                            password=SecretStr("pw"), mfa_recipient=PHONE)
+
+
 def _message(**changes: Any) -> dict[str, Any]:
     return {"message_id": uuid.uuid4().hex, "carrier": "northwind", "channel": "sms",
             "recipient": PHONE, "text": "Northwind Mutual: your verification code is 482913.",
@@ -90,6 +100,34 @@ def test_a_replayed_message_is_refused(client: TestClient, db: Engine) -> None:
 def test_malformed_messages_get_422(client: TestClient, db: Engine,
                                     change: dict[str, Any]) -> None:
     assert _post(client, _message(**change)) == 422
+    assert _codes(db) == []
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"recipient": "+1-555-0199-9999"}, "recipient"),
+    ({"carrier": "meridian"}, "recipient"),  # a carrier we serve, but not at this phone
+    ({"carrier": "nosuchcarrier"}, "carrier"),
+])
+def test_codes_nobody_here_waits_for_are_refused_and_kept_nowhere(
+        client: TestClient, db: Engine, change: dict[str, Any], field: str) -> None:
+    message = _message(**change)
+    body = json.dumps(message).encode()
+    response = client.post("/v1/inbox/codes", content=body,
+                           headers=signed_headers(body, SECRET, int(time.time())))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert _codes(db) == []
+
+
+@pytest.mark.parametrize("header", ["X-Portals-Signature", "X-Portals-Timestamp"])
+def test_non_ascii_signature_headers_are_refused_not_crashed_on(
+        client: TestClient, db: Engine, header: str) -> None:
+    body = json.dumps(_message()).encode()
+    headers = signed_headers(body, SECRET, int(time.time()))
+    headers[header] = headers[header][:-1] + "\xe9"
+    response = client.post("/v1/inbox/codes", content=body,
+                           headers={k: v.encode("latin-1") for k, v in headers.items()})
+    assert response.status_code == 401
     assert _codes(db) == []
 
 
@@ -151,6 +189,10 @@ def test_a_gateway_code_reaches_the_waiting_run_once(
     got: list[str | None] = []
     waiter = threading.Thread(target=lambda: got.append(source.wait_for_code("sms", 10)))
     waiter.start()
+    with session_scope(db) as session:  # another of our accounts, with its own phone
+        repo.create_account(session=session, vault=vault, carrier="northwind", label="billing",
+                            username="nw-billing", password=SecretStr("pw"),
+                            mfa_recipient="+1-555-0199-0000")
     assert _post(client, _message(recipient="+1-555-0199-0000")) == 202  # someone else's
     assert _post(client, _message()) == 202
     waiter.join(timeout=10)
