@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
-from api import trace_viewer
+from api import runs_workspace, trace_viewer
 from api.artifacts import artifact_response
 from api.deps import SessionDep, StaffUser, StoreDep, TemplatesDep, verify_csrf
 from api.runs_workspace import (
@@ -80,6 +80,7 @@ def failed_runs(request: Request, session: SessionDep, templates: TemplatesDep,
     return render(request, templates, "runs_failed.html", {
         "page": page, "filters": filters, "public": public, "pages": _pages(),
         "reasons": RESOLVE_REASONS, "per_group": RUNS_SHOWN_PER_GROUP,
+        "max_scanned": runs_workspace.MAX_SCANNED,
         "here": "/runs/failed" + (f"?{request.url.query}" if request.url.query else ""),
         **_options(session)}, user=user)
 

@@ -285,3 +285,16 @@ def test_filter_fields_round_trip() -> None:
     filters = RunFilter.parse({"carrier": "meridian", "account": "7", "since": "2026-01-02"})
     assert RunFilter.parse(filters.fields()) == filters
     assert filters.query(page=2) == "carrier=meridian&account=7&since=2026-01-02&page=2"
+
+
+def test_only_the_most_recent_runs_are_grouped_and_the_page_says_so(
+    ui: TestClient, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs_workspace, "MAX_SCANNED", 2)
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    runs = [_fail(db, started=base + dt.timedelta(hours=n)) for n in range(3)]
+
+    page = ui.get("/runs/failed").text
+
+    assert _run_ids(page) == {runs[2], runs[1]}
+    assert 'data-testid="runs-capped"' in page
