@@ -19,8 +19,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import presenters
 from api.deps import LoginRequired, require_token
-from api.errors import validation_error_handler
-from api.middleware import BodySizeLimit, SecurityHeaders
+from api.errors import API_RESPONSES, CONFLICT, NOT_FOUND, validation_error_handler
+from api.middleware import BodySizeLimit, RequestSanity, SecurityHeaders
 from api.prior_auth_services import largest_body
 from api.routes import (
     accounts,
@@ -125,16 +125,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings),
                        session_cookie="portals_session", max_age=SESSION_MAX_AGE,
                        same_site="lax", https_only=False)
+    app.add_middleware(RequestSanity)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(LoginRequired, _login_redirect)
 
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
-    for module in (health, checks, claims, prior_auths, runs, accounts, audit):
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)],
+                   responses=API_RESPONSES)
+    for module in (health, checks, claims, prior_auths, accounts, audit):
         v1.include_router(module.router)
+    # runs' routes document nothing themselves: what they may answer, said here
+    v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT})
     app.include_router(v1)
-    app.include_router(inbox.router)
+    app.include_router(inbox.router, responses=API_RESPONSES)
     for module in (ui_auth, ui_checks, ui_claims, ui_prior_auths, ui_runs):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

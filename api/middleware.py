@@ -1,11 +1,15 @@
-"""Pure ASGI middleware: a request body size limit and security headers."""
+"""Pure ASGI middleware: a request body size limit, a sanity check of every request
+(NUL bytes, malformed headers, absurd JSON), and security headers."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import field_name
 
 MAX_BODY_BYTES = 64 * 1024
 """No check request or form comes near this; a larger body is refused with 413."""
@@ -15,6 +19,14 @@ _CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+MAX_HEADER_BYTES = 8 * 1024
+"""No header a browser, the SMS gateway or an API client sends comes near this."""
+MAX_HEADERS_BYTES = 32 * 1024
+MAX_JSON_DEPTH = 32
+"""Our deepest body (a prior-authorization request) nests four levels."""
+_JSON_TYPES = ("application/json",)
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class BodySizeLimit:
@@ -117,3 +129,159 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RequestRefused(Exception):
+    """What :class:`RequestSanity` answers instead of passing the request on."""
+
+    def __init__(self, status: int, loc: tuple[str | int, ...], msg: str, kind: str) -> None:
+        super().__init__(msg)
+        self.status, self.loc, self.msg, self.kind = status, loc, msg, kind
+
+    def payload(self) -> bytes:
+        if self.status == 422:  # the shape of every other 422 (api.errors)
+            return json.dumps({"detail": [{"loc": list(self.loc), "field": field_name(self.loc),
+                                           "msg": self.msg, "type": self.kind}]}).encode()
+        return json.dumps({"detail": self.msg}).encode()
+
+
+def json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in ``body`` (strings skipped), without parsing
+    it: Python's parser recurses, so a deep enough body must be refused before it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def nul_at(value: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where a parsed JSON value first holds a NUL (in a string or a key), or None.
+    PostgreSQL refuses NUL in text."""
+    if isinstance(value, str):
+        return loc if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # a key holding one is named by the object it is in: never echo a NUL back
+            found = loc if "\x00" in key else nul_at(item, loc + (key,))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_at(item, loc + (index,))
+            if found is not None:
+                return found
+    return None
+
+
+def check_head(scope: Scope) -> None:
+    """Path, API query string and headers: NUL bytes, control characters, huge headers.
+    Other non-ASCII header values pass: each route refuses them its own way (the inbox's
+    signature with 401, an Idempotency-Key with 422)."""
+    path: str = scope.get("path", "")
+    raw_path: bytes = scope.get("raw_path") or path.encode("utf-8", "replace")
+    if "\x00" in path or b"%00" in raw_path.lower():  # no id holds one: nothing is there
+        raise RequestRefused(404, ("path",), "Not Found", "nul_byte")
+    query: bytes = scope.get("query_string", b"")
+    # the API's parameters are refused with a 422; pages ignore a junk filter themselves
+    if path.startswith("/v1/") and (b"\x00" in query or b"%00" in query.lower()):
+        raise RequestRefused(422, ("query",), "NUL byte in the query string", "nul_byte")
+    total = 0
+    for name, value in scope.get("headers", []):
+        total += len(name) + len(value)
+        label = name.decode("latin-1")
+        if len(value) > MAX_HEADER_BYTES or total > MAX_HEADERS_BYTES:
+            raise RequestRefused(400, ("header", label), "header too large", "header_size")
+        if any(b < 0x20 and b != 0x09 or b == 0x7F for b in value):
+            raise RequestRefused(400, ("header", label),
+                                 "control character in a header", "header_value")
+
+
+def check_body(scope: Scope, body: bytes) -> None:
+    """JSON bodies: valid, nested at most ``MAX_JSON_DEPTH`` deep, with no NUL; form
+    bodies: no NUL."""
+    content_type = ""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            content_type = value.decode("latin-1").split(";")[0].strip().lower()
+    if not body:
+        return
+    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise RequestRefused(422, ("body",), f"JSON nested deeper than {MAX_JSON_DEPTH}",
+                                 "json_depth")
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise RequestRefused(422, ("body",), "is not valid JSON", "json_invalid") from None
+        where = nul_at(data)
+        if where is not None:
+            raise RequestRefused(422, ("body", *where), "NUL character in a string",
+                                 "nul_byte")
+    elif content_type == _FORM_TYPE and (b"\x00" in body or b"%00" in body.lower()):
+        raise RequestRefused(422, ("body",), "NUL byte in the form", "nul_byte")
+
+
+class RequestSanity:
+    """Refuse, before any route or the database sees it, what would otherwise crash the
+    server: NUL bytes in the path, query, JSON or form bodies (PostgreSQL refuses NUL in
+    text), control characters in headers, huge headers, JSON nested deep enough to exhaust
+    the parser's recursion. Sits inside :class:`BodySizeLimit`, so the body is bounded."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_head(scope)
+        except RequestRefused as refused:
+            await _answer(send, refused)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            check_body(scope, body)
+        except RequestRefused as refused:
+            await _answer(send, refused)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _answer(send: Send, refused: RequestRefused) -> None:
+    payload = refused.payload()
+    await send({"type": "http.response.start", "status": refused.status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,6 +25,13 @@ from pydantic import (
 from portals.claims import MAX_SEARCH_DAYS, ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability
 from portals.model import EligibilityRequest, EligibilityResult
+
+ResourceId = Annotated[str, Path(description="A resource's id (32 hex digits); anything "
+                                "else is a 404.")]
+"""A string id in a path. Not refused with a 422: an id that cannot be one names nothing
+(404, as clients were told)."""
+AccountId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A portal account's id.")]
+"""An INTEGER column: ids past 2^31-1 cannot exist, and PostgreSQL refuses to compare."""
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME_PUNCTUATION = frozenset(" '-.,")

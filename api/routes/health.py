@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic)
+@router.get("/health", response_model=HealthPublic,
+            responses={503: {"model": HealthPublic,
+                             "description": "The database or Redis is unreachable."}})
 def health(request: Request, session: SessionDep, response: Response) -> HealthPublic:
     database = redis = "ok"
     try:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import SessionDep, SettingsDep, VaultDep
-from api.errors import field_error
+from api.errors import INVALID, field_error, problem
 from bots.registry import registry
 from portals.inbox import (
     SIGNATURE_HEADER,
@@ -31,7 +31,10 @@ router = APIRouter(prefix="/v1/inbox", tags=["one-time code inbox"])
 CHALLENGE = {"WWW-Authenticate": f'Signature headers="{TIMESTAMP_HEADER} {SIGNATURE_HEADER}"'}
 
 
-@router.post("/codes", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/codes", status_code=status.HTTP_202_ACCEPTED, responses={
+    401: problem("Unsigned, badly signed or stale (or the inbox has no secret)."),
+    409: problem("This message was received already."),
+    422: INVALID[422]})
 async def receive_code(request: Request, session: SessionDep, settings: SettingsDep,
                        vault: VaultDep) -> dict[str, str]:
     """Take one signed SMS or e-mail carrying a code, for the run that waits for it."""

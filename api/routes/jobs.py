@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from api.artifacts import artifact_response
 from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
-from api.errors import field_error
-from api.schemas import CheckAccepted, CheckList, CheckSummary
+from api.errors import CONFLICT, NOT_FOUND, field_error
+from api.schemas import CheckAccepted, CheckList, CheckSummary, ResourceId
 from api.services import (
     IdempotencyConflict,
     NotFoundError,
@@ -104,15 +104,16 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
         items: list[CheckSummary] = [check_summary(job) for job in jobs]
         return CheckList(items=items, limit=limit, offset=offset)
 
-    def read(job_id: str, session: SessionDep) -> BaseModel:
+    def read(job_id: ResourceId, session: SessionDep) -> BaseModel:
         return public(session, _one(session, job_id))
 
     router.add_api_route("/{job_id}", read, methods=["GET"], response_model=public_model,
-                         summary=f"Read one {kind.title}")
+                         summary=f"Read one {kind.title}", responses=NOT_FOUND)
 
     @router.get("/{job_id}/documents/{document_id}", response_class=Response,
-                responses={200: {"description": "The document's bytes (e.g. a PDF)."}})
-    def download_document(job_id: str, document_id: str, session: SessionDep,
+                responses={200: {"description": "The document's bytes (e.g. a PDF)."},
+                           **NOT_FOUND})
+    def download_document(job_id: ResourceId, document_id: ResourceId, session: SessionDep,
                           store: StoreDep, actor: ApiActor) -> Response:
         """A document kept with the result (a benefit summary or remittance PDF). Audited."""
         _one(session, job_id)
@@ -129,8 +130,9 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
         return artifact_response(artifact, data)
 
-    @router.post("/{job_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED)
-    def mfa_code(job_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
+    @router.post("/{job_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED,
+                 responses={**NOT_FOUND, **CONFLICT})
+    def mfa_code(job_id: ResourceId, entry: CodeEntry, session: SessionDep, vault: VaultDep,
                  settings: SettingsDep, actor: ApiActor) -> dict[str, str]:
         """Hand a waiting run the code it asked for (only while the job needs one: 409)."""
         try:
@@ -143,8 +145,8 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
         return {"id": job_id, "status": "code_received"}
 
     @router.post("/{job_id}/retry", status_code=status.HTTP_202_ACCEPTED,
-                 response_model=CheckAccepted)
-    def retry(job_id: str, session: SessionDep, actor: ApiActor) -> CheckAccepted:
+                 response_model=CheckAccepted, responses={**NOT_FOUND, **CONFLICT})
+    def retry(job_id: ResourceId, session: SessionDep, actor: ApiActor) -> CheckAccepted:
         """Send a failed job back to the queue after staff reviewed it (409 otherwise)."""
         try:
             job = retry_check(session=session, job_id=job_id, actor=actor, kind=kind.name)

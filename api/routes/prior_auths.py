@@ -29,7 +29,8 @@ from pydantic import ValidationError
 
 from api.artifacts import file_response
 from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
-from api.errors import field_error
+from api.errors import CONFLICT, NOT_FOUND, field_error
+from api.middleware import nul_at
 from api.prior_auth_schemas import (
     JobAccepted,
     PriorAuthAccepted,
@@ -52,6 +53,7 @@ from api.prior_auth_services import (
 )
 from api.prior_auth_views import API_BASE, prior_auth_public, summary
 from api.routes.jobs import CodeEntry, IdempotencyKey
+from api.schemas import ResourceId
 from api.services import IdempotencyConflict, NotFoundError, StateConflict, enter_code
 from storage import prior_auths
 from storage.models import JobStatus, PriorAuth
@@ -73,6 +75,11 @@ def parse_request_part(raw: str) -> PriorAuthCreate:
         raise field_error(("body", "request"), "is not valid JSON", "json_invalid") from None
     if not isinstance(data, dict):
         raise field_error(("body", "request"), "must be a JSON object", "dict_type")
+    where = nul_at(data)
+    if where is not None:  # PostgreSQL refuses NUL in text
+        raise RequestValidationError([{"loc": ("body", "request", *where),
+                                       "msg": "NUL character in a string",
+                                       "type": "nul_byte"}])
     try:
         return PriorAuthCreate.model_validate(data)
     except ValidationError as exc:
@@ -166,16 +173,17 @@ def list_requests(
 
 
 @router.get("/{pa_id}", response_model=PriorAuthPublic,
-            summary="Read one prior-authorization request")
-def read(pa_id: str, session: SessionDep) -> PriorAuthPublic:
+            summary="Read one prior-authorization request", responses=NOT_FOUND)
+def read(pa_id: ResourceId, session: SessionDep) -> PriorAuthPublic:
     """The request, its documents and letters, its decision, timeline and jobs."""
     return prior_auth_public(session=session, pa=_one(session, pa_id))
 
 
 @router.get("/{pa_id}/documents/{document_id}", response_class=Response,
-            responses={200: {"description": "The file's bytes (PDF, TIFF, PNG, JPEG)."}})
-def download_document(pa_id: str, document_id: str, session: SessionDep, store: StoreDep,
-                      actor: ApiActor) -> Response:
+            responses={200: {"description": "The file's bytes (PDF, TIFF, PNG, JPEG)."},
+                       **NOT_FOUND})
+def download_document(pa_id: ResourceId, document_id: ResourceId, session: SessionDep,
+                      store: StoreDep, actor: ApiActor) -> Response:
     """An attached clinical document, or a letter downloaded from the portal. Audited."""
     pa = _one(session, pa_id)
     try:
@@ -187,8 +195,9 @@ def download_document(pa_id: str, document_id: str, session: SessionDep, store: 
 
 
 @router.post("/{pa_id}/refresh", status_code=status.HTTP_202_ACCEPTED,
-             response_model=JobAccepted, summary="Read the payer's decision again")
-def refresh(pa_id: str, session: SessionDep, actor: ApiActor) -> JobAccepted:
+             response_model=JobAccepted, summary="Read the payer's decision again",
+             responses={**NOT_FOUND, **CONFLICT})
+def refresh(pa_id: ResourceId, session: SessionDep, actor: ApiActor) -> JobAccepted:
     """Queue a status read of a submitted request (409 otherwise). While one is waiting,
     that one is returned."""
     pa = _one(session, pa_id)
@@ -201,8 +210,9 @@ def refresh(pa_id: str, session: SessionDep, actor: ApiActor) -> JobAccepted:
 
 
 @router.post("/{pa_id}/resolve", response_model=JobAccepted,
-             summary="Decide an unknown outcome or a failure")
-def resolve(pa_id: str, body: ResolveRequest, session: SessionDep, actor: ApiActor
+             summary="Decide an unknown outcome or a failure",
+             responses={**NOT_FOUND, **CONFLICT})
+def resolve(pa_id: ResourceId, body: ResolveRequest, session: SessionDep, actor: ApiActor
             ) -> JobAccepted:
     """Resubmit (a new submission job, which looks in the portal first) or close. Only a
     request whose outcome is unknown or that failed (409 otherwise). Audited."""
@@ -217,8 +227,9 @@ def resolve(pa_id: str, body: ResolveRequest, session: SessionDep, actor: ApiAct
 
 
 @router.post("/{pa_id}/mfa-code", status_code=status.HTTP_202_ACCEPTED,
-             summary="Hand a waiting run its one-time code")
-def mfa_code(pa_id: str, entry: CodeEntry, session: SessionDep, vault: VaultDep,
+             summary="Hand a waiting run its one-time code",
+             responses={**NOT_FOUND, **CONFLICT})
+def mfa_code(pa_id: ResourceId, entry: CodeEntry, session: SessionDep, vault: VaultDep,
              settings: SettingsDep, actor: ApiActor) -> dict[str, str]:
     """The code the portal sent, for the request's job that waits for one (409 when
     none does)."""

@@ -1,0 +1,126 @@
+"""Bad input is a 4xx on every route, before a route or the database sees it: NUL bytes
+(PostgreSQL refuses them in text), ids out of a column's range, control characters or
+huge headers, JSON nested deep enough to exhaust the parser, the wrong content type."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.middleware import MAX_JSON_DEPTH, json_depth, nul_at
+
+BOTH_DATABASES = True
+
+CHECKS = "/v1/eligibility-checks"
+
+
+@pytest.mark.parametrize("account_id", [0, -1, 2**31, 2**63, 10**30])
+def test_an_account_id_out_of_the_columns_range_is_422(client: TestClient,
+                                                       auth: dict[str, str],
+                                                       account_id: int) -> None:
+    response = client.post(f"/v1/accounts/{account_id}/clear-flag", headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "account_id"
+
+
+def test_the_largest_account_id_is_looked_up(client: TestClient,
+                                             auth: dict[str, str]) -> None:
+    assert client.post(f"/v1/accounts/{2**31 - 1}/clear-flag",
+                       headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("path", [f"{CHECKS}/ab%00cd", "/v1/runs/%00", "/v1/prior-auths/x%00",
+                                  "/v1/audit%00", "/login%00"])
+def test_a_nul_in_the_path_is_404(client: TestClient, auth: dict[str, str],
+                                  path: str) -> None:
+    assert client.get(path, headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/v1/accounts?carrier=meri%00dian",
+                                 f"{CHECKS}?status=failed%00", "/v1/runs?job_id=%00"])
+def test_a_nul_in_the_query_is_422(client: TestClient, auth: dict[str, str],
+                                   url: str) -> None:
+    response = client.get(url, headers=auth)
+    assert response.status_code == 422
+    assert "\x00" not in response.text
+
+
+@pytest.mark.parametrize("body", [
+    {"carrier": "meridian\x00"},
+    {"carrier": "meridian", "extra\x00": 1},
+    {"carrier": "meridian", "service_codes": ["99213", "992\x0013"]},
+])
+def test_a_nul_anywhere_in_a_json_body_is_422_naming_where(
+        client: TestClient, auth: dict[str, str], body: dict[str, object]) -> None:
+    response = client.post(CHECKS, json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "body"
+    assert response.json()["detail"][0]["type"] == "nul_byte"
+    assert "\x00" not in response.text
+
+
+def test_a_nul_in_a_json_body_is_refused_before_the_token_is_looked_at(
+        client: TestClient) -> None:
+    assert client.post("/v1/inbox/codes", json={"text": "code 123456\x00"}).status_code == 422
+
+
+@pytest.mark.parametrize("url", [CHECKS, "/v1/inbox/codes", "/v1/prior-auths/x/resolve"])
+def test_absurd_json_nesting_is_422_not_a_recursion_error(client: TestClient,
+                                                          auth: dict[str, str],
+                                                          url: str) -> None:
+    deep = "[" * 30_000 + "]" * 30_000
+    response = client.post(url, content=deep, headers={**auth,
+                                                       "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_depth"
+
+
+def test_nesting_within_the_limit_reaches_the_route(client: TestClient,
+                                                    auth: dict[str, str]) -> None:
+    response = client.post(CHECKS, content='{"a": ' + "[" * 10 + "]" * 10 + "}",
+                           headers={**auth, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] != "json_depth"
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Anything": "a\x01b"},
+    {"X-Anything": "a" * 9000},
+    {f"X-Many-{i}": "a" * 4000 for i in range(10)},
+])
+def test_control_characters_or_huge_headers_are_400(client: TestClient,
+                                                    auth: dict[str, str],
+                                                    headers: dict[str, str]) -> None:
+    assert client.get(CHECKS, headers={**auth, **headers}).status_code == 400
+    assert client.get("/v1/health", headers=headers).status_code == 400
+
+
+def test_a_non_ascii_token_is_401(client: TestClient) -> None:
+    response = client.get(CHECKS, headers={"Authorization": "Bearer t\u00f6ken".encode()})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml",
+                                          "application/x-www-form-urlencoded"])
+def test_the_wrong_content_type_is_4xx(client: TestClient, auth: dict[str, str],
+                                       content_type: str) -> None:
+    response = client.post(CHECKS, content=b"carrier=meridian",
+                           headers={**auth, "Content-Type": content_type})
+    assert 400 <= response.status_code < 500
+
+
+def test_a_nul_in_a_form_is_422(client: TestClient) -> None:
+    response = client.post("/login", content=b"username=a%00b&password=x",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 422
+
+
+def test_json_depth_skips_brackets_inside_strings() -> None:
+    assert json_depth(b'{"a": "[[[[[\\"[[["}') == 1
+    assert json_depth(b"[" * (MAX_JSON_DEPTH + 1)) == MAX_JSON_DEPTH + 1
+
+
+def test_nul_at_names_the_place() -> None:
+    assert nul_at({"a": [1, {"b": "x\x00"}]}) == ("a", 1, "b")
+    assert nul_at({"a": {"k\x00": 1}}) == ("a",)
+    assert nul_at({"a": ["fine"]}) is None
