@@ -124,7 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings),
                        session_cookie="portals_session", max_age=SESSION_MAX_AGE,
-                       same_site="lax", https_only=False)
+                       same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(RequestSanity)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body)

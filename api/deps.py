@@ -3,6 +3,7 @@ logged-in staff user. Everything comes from ``app.state``, built by the factory.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from portals.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
-from storage.users import get_user
+from storage.web_sessions import active_session
 
 API_ACTOR = "api"
 """Audit actor for calls made with the admin token."""
@@ -87,16 +88,24 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def current_user(request: Request, session: SessionDep) -> str:
-    """The logged-in staff username (still present in the users table)."""
-    username = request.session.get("user")
-    if not isinstance(username, str) or get_user(session=session, username=username) is None:
-        request.session.clear()
+SESSION_COOKIE = "portals_sid"
+"""The web login cookie: only a random token, looked up in ``web_sessions``."""
+
+
+def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> str:
+    """The logged-in staff username: a live server-side web session (not logged out, not
+    idle past PORTALS_SESSION_IDLE_MINUTES, not past its absolute expiry) of a user who
+    still exists. The session is kept on ``request.state.web_session``."""
+    found = active_session(session=session, token=request.cookies.get(SESSION_COOKIE, ""),
+                           idle=dt.timedelta(minutes=settings.session_idle_minutes))
+    session.commit()  # a touched or ended row
+    if found is None:
         path = request.url.path
         if request.url.query:
             path += "?" + request.url.query
         raise LoginRequired(path)
-    return username
+    request.state.web_session = found[0]
+    return found[1].username
 
 
 StaffUser = Annotated[str, Depends(current_user)]

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         default=None,
         description="Signs the web UI's login cookie. Unset: derived from admin_token.",
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark the web UI's cookies Secure (sent over HTTPS only). Turn it on "
+        "whenever the app is served over HTTPS.",
+    )
+    session_idle_minutes: float = Field(
+        default=15, gt=0, description="A web login unused this long is ended."
+    )
+    session_max_hours: float = Field(
+        default=8, gt=0, description="A web login ends this long after it began, used or not."
+    )
     log_level: str = Field(default="INFO", description="Log level of the worker, API and demo.")
     bot_timeout_ms: int = Field(
         default=15_000, ge=1_000, description="How long a bot waits for a page state."

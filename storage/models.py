@@ -177,6 +177,25 @@ class User(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class WebSession(SQLModel, table=True):
+    """A staff member's web login, kept on the server so that logout and timeouts end it.
+
+    The browser's cookie holds only a random token; ``id`` is that token's SHA-256, so a
+    copy of this table lets nobody log in.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    client_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who saw or did what: every view of PHI artifacts, every retry and resolve."""
 

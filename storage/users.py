@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
 from storage.models import User
+from storage.web_sessions import end_user_sessions
 
 SCRYPT_N = 2**14
 SCRYPT_R = 8
@@ -109,6 +110,8 @@ def set_password(*, session: Session, username: str, password: SecretStr | str) 
         return False
     user.password_hash = hash_password(password)
     session.add(user)
+    if user.id is not None:  # whoever knew the old password is logged out everywhere
+        end_user_sessions(session=session, user_id=user.id)
     return True
 
 

@@ -32,6 +32,7 @@ from storage.artifacts import ArtifactStore
 from storage.db import session_scope
 from storage.models import JobStatus, RunStatus
 from storage.users import create_user
+from tests.api.web_login import login
 
 USER, PASSWORD = "maria", "front-desk-pass"
 MEMBER_ID, DOB = "MER100200", dt.date(1980, 4, 2)
@@ -205,8 +206,7 @@ def _form(page: str, **changes: str) -> dict[str, str]:
 def ui(client: TestClient, db: Engine) -> TestClient:
     with session_scope(db) as session:
         create_user(session=session, username=USER, password=PASSWORD)
-    response = client.post("/login", data={"username": USER, "password": PASSWORD},
-                           follow_redirects=False)
+    response = login(client, USER, PASSWORD)
     assert response.status_code == 303
     return client
 

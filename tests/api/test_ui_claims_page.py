@@ -27,6 +27,7 @@ from tests.api.claims_ui import (
 )
 from tests.api.conftest import QueueProbe
 from tests.api.factories import make_check
+from tests.api.web_login import logout
 
 BOTH_DATABASES = True
 
@@ -121,7 +122,7 @@ def test_remittance_download_is_behind_login_and_audited(
     with session_scope(db) as session:
         events = {(e.actor, e.action, e.target_id) for e in repo.list_audit(session=session)}
     assert (USER, "artifact.view", stored.document_id) in events
-    ui.get("/logout")
+    logout(ui)
     assert ui.get(link, follow_redirects=False).status_code == 303
 
 
