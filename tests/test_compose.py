@@ -148,3 +148,8 @@ def test_database_url_matches_the_postgres_service(services: dict[str, Any]) -> 
 
 def test_artifacts_volume_is_declared(compose: dict[str, Any]) -> None:
     assert "artifacts" in compose["volumes"]
+
+
+def test_the_web_ui_cookies_are_secure_in_compose(services: dict[str, Any]) -> None:
+    """The compose deployment is served over HTTPS: its login cookies must say Secure."""
+    assert str(_env(services["api"])["PORTALS_SECURE_COOKIES"]).lower() == "true"
