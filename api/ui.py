@@ -26,6 +26,7 @@ FIELD_HELP = {
 FORM_FIELDS = ("carrier", "member_id", "date_of_birth", "last_name", "first_name",
                "service_date", "service_codes")
 _CODE_SPLIT = re.compile(r"[\s,;]+")
+MAX_NEXT_LENGTH = 2000
 
 
 def render(
@@ -47,8 +48,10 @@ def flash(request: Request, message: str) -> None:
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
-    """Only local paths: never another host (no open redirect)."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+    """Only local paths: never another host (no open redirect), never a control character
+    (no header injection, no NUL in the Location header) or an absurd length."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")) \
+            and len(value) <= MAX_NEXT_LENGTH and value.isprintable():
         return value
     return default
 

@@ -278,3 +278,12 @@ def test_garbage_session_cookies_are_not_logged_in(client: TestClient, staff: st
     for value in ("", "x", "a" * 5000, "%00", "%C3%A9t%C3%A9"):
         client.cookies.set("portals_sid", value)
         assert not _logged_in(client)
+
+
+@pytest.mark.parametrize("next_path", ["/x\r\nSet-Cookie: evil=1", "/\x00", "/" + "a" * 5000])
+def test_a_bad_next_path_never_reaches_the_location_header(
+    client: TestClient, staff: str, next_path: str
+) -> None:
+    response = login(client, staff, PASSWORD, next=next_path)
+    assert "evil" not in " ".join(response.headers.get_list("set-cookie"))
+    assert 400 <= response.status_code < 500 or response.headers["location"] == "/"
