@@ -125,6 +125,8 @@ def login(
         return render(request, templates, "login.html",
                       {**context, "error": "Wrong username or password."}, status_code=401)
     throttle.succeeded(username, address)
+    # a browser that logs in again leaves no earlier session of its own alive
+    end_session(session=session, token=request.cookies.get(SESSION_COOKIE, ""))
     token = start_session(session=session, user=user,
                           lifetime=dt.timedelta(hours=settings.session_max_hours),
                           client_address=address,

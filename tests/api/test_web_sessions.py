@@ -88,6 +88,17 @@ def test_a_copied_cookie_stops_working_at_logout(
     assert not _logged_in(thief)
 
 
+def test_logging_in_again_ends_the_browsers_earlier_session(
+    client: TestClient, staff: str, from_address: Callable[[str], TestClient]
+) -> None:
+    assert login(client, staff, PASSWORD).status_code == 303
+    earlier = from_address("203.0.113.9")
+    _copy_cookies(client, earlier)
+    assert login(client, staff, PASSWORD).status_code == 303
+    assert _logged_in(client)
+    assert not _logged_in(earlier)
+
+
 def test_a_session_ends_after_the_idle_timeout(
     client: TestClient, staff: str, db: Engine, from_address: Callable[[str], TestClient]
 ) -> None:
