@@ -1,12 +1,16 @@
-"""storage.users: scrypt hashes, create, authenticate."""
+"""storage.users: scrypt hashes, create, authenticate; storage.web_sessions."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from storage.db import session_scope
+from storage.models import WebSession, utcnow
 from storage.users import (
     UserError,
     authenticate,
@@ -17,6 +21,7 @@ from storage.users import (
     set_password,
     verify_password,
 )
+from storage.web_sessions import active_session, end_session, start_session
 
 
 def test_hash_is_salted_scrypt_and_verifies() -> None:
@@ -68,3 +73,34 @@ def test_set_password_and_delete(engine: Engine) -> None:
         assert delete_user(session=session, username="maria")
     with session_scope(engine) as session:
         assert authenticate(session=session, username="maria", password="new-pass-123") is None
+
+
+def test_web_sessions_end_at_logout_idle_expiry_and_password_change(engine: Engine) -> None:
+    idle = dt.timedelta(minutes=15)
+    with session_scope(engine) as session:
+        user = create_user(session=session, username="maria", password="s3cret-pass")
+        tokens = [start_session(session=session, user=user, lifetime=dt.timedelta(hours=8))
+                  for _ in range(4)]
+    now = utcnow()
+    with session_scope(engine) as session:
+        assert active_session(session=session, token=tokens[0], idle=idle) is not None
+        assert active_session(session=session, token="not-a-token", idle=idle) is None
+        assert end_session(session=session, token=tokens[0])
+        assert not end_session(session=session, token=tokens[0])
+        assert active_session(session=session, token=tokens[0], idle=idle) is None
+        # idle: 16 minutes later, unused
+        later = now + dt.timedelta(minutes=16)
+        assert active_session(session=session, token=tokens[1], idle=idle, now=later) is None
+        # absolute: used every 10 minutes, but 8 hours on
+        assert active_session(session=session, token=tokens[2], idle=idle,
+                              now=now + dt.timedelta(hours=8, seconds=1)) is None
+    with session_scope(engine) as session:  # ended rows stay ended
+        assert active_session(session=session, token=tokens[1], idle=idle) is None
+        assert active_session(session=session, token=tokens[3], idle=idle) is not None
+        assert set_password(session=session, username="maria", password="new-pass-123")
+    with session_scope(engine) as session:
+        assert active_session(session=session, token=tokens[3], idle=idle) is None
+        assert all(web.ended_at is not None for web in session.exec(select(WebSession)))
+        assert delete_user(session=session, username="maria")
+    with session_scope(engine) as session:  # a removed user's sessions go with them
+        assert list(session.exec(select(WebSession))) == []
