@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -27,6 +28,7 @@ MAX_JSON_DEPTH = 32
 """Our deepest body (a prior-authorization request) nests four levels."""
 _JSON_TYPES = ("application/json",)
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BodySizeLimit:
@@ -168,15 +170,19 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+def _unstorable(text: str) -> bool:
+    return "\x00" in text or _SURROGATE.search(text) is not None
+
+
 def nul_at(value: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
-    """Where a parsed JSON value first holds a NUL (in a string or a key), or None.
-    PostgreSQL refuses NUL in text."""
+    """Where a parsed JSON value first holds a NUL or a lone surrogate (``"\\ud800"`` is
+    valid JSON), in a string or a key, or None. PostgreSQL can store neither."""
     if isinstance(value, str):
-        return loc if "\x00" in value else None
+        return loc if _unstorable(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             # a key holding one is named by the object it is in: never echo a NUL back
-            found = loc if "\x00" in key else nul_at(item, loc + (key,))
+            found = loc if _unstorable(key) else nul_at(item, loc + (key,))
             if found is not None:
                 return found
     if isinstance(value, list):
@@ -229,8 +235,8 @@ def check_body(scope: Scope, body: bytes) -> None:
             raise RequestRefused(422, ("body",), "is not valid JSON", "json_invalid") from None
         where = nul_at(data)
         if where is not None:
-            raise RequestRefused(422, ("body", *where), "NUL character in a string",
-                                 "nul_byte")
+            raise RequestRefused(422, ("body", *where), "NUL character or lone surrogate "
+                                 "in a string", "nul_byte")
     elif content_type == _FORM_TYPE and (b"\x00" in body or b"%00" in body.lower()):
         raise RequestRefused(422, ("body",), "NUL byte in the form", "nul_byte")
 

@@ -34,7 +34,10 @@ CHALLENGE = {"WWW-Authenticate": f'Signature headers="{TIMESTAMP_HEADER} {SIGNAT
 @router.post("/codes", status_code=status.HTTP_202_ACCEPTED, responses={
     401: problem("Unsigned, badly signed or stale (or the inbox has no secret)."),
     409: problem("This message was received already."),
-    422: INVALID[422]})
+    422: INVALID[422]}, openapi_extra={"requestBody": {
+        # read raw (the signature covers the exact bytes), so described here
+        "required": True,
+        "content": {"application/json": {"schema": InboundCode.model_json_schema()}}}})
 async def receive_code(request: Request, session: SessionDep, settings: SettingsDep,
                        vault: VaultDep) -> dict[str, str]:
     """Take one signed SMS or e-mail carrying a code, for the run that waits for it."""

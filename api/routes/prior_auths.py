@@ -76,9 +76,9 @@ def parse_request_part(raw: str) -> PriorAuthCreate:
     if not isinstance(data, dict):
         raise field_error(("body", "request"), "must be a JSON object", "dict_type")
     where = nul_at(data)
-    if where is not None:  # PostgreSQL refuses NUL in text
+    if where is not None:  # PostgreSQL can store neither
         raise RequestValidationError([{"loc": ("body", "request", *where),
-                                       "msg": "NUL character in a string",
+                                       "msg": "NUL character or lone surrogate in a string",
                                        "type": "nul_byte"}])
     try:
         return PriorAuthCreate.model_validate(data)
