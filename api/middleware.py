@@ -216,28 +216,40 @@ def check_head(scope: Scope) -> None:
                                  "control character in a header", "header_value")
 
 
+def content_type(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+def body_checked(kind: str) -> bool:
+    """JSON (FastAPI reads a body without a content type as JSON too) and form bodies;
+    uploads stream past untouched."""
+    return kind in ("", _FORM_TYPE) or kind in _JSON_TYPES or kind.endswith("+json")
+
+
 def check_body(scope: Scope, body: bytes) -> None:
     """JSON bodies: valid, nested at most ``MAX_JSON_DEPTH`` deep, with no NUL; form
     bodies: no NUL."""
-    content_type = ""
-    for name, value in scope.get("headers", []):
-        if name == b"content-type":
-            content_type = value.decode("latin-1").split(";")[0].strip().lower()
+    kind = content_type(scope)
     if not body:
         return
-    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+    if kind != _FORM_TYPE:
         if json_depth(body) > MAX_JSON_DEPTH:
             raise RequestRefused(422, ("body",), f"JSON nested deeper than {MAX_JSON_DEPTH}",
                                  "json_depth")
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
+            if not kind:  # not said to be JSON: the route decides what it is
+                return
             raise RequestRefused(422, ("body",), "is not valid JSON", "json_invalid") from None
         where = nul_at(data)
         if where is not None:
             raise RequestRefused(422, ("body", *where), "NUL character or lone surrogate "
                                  "in a string", "nul_byte")
-    elif content_type == _FORM_TYPE and (b"\x00" in body or b"%00" in body.lower()):
+    elif b"\x00" in body or b"%00" in body.lower():
         raise RequestRefused(422, ("body",), "NUL byte in the form", "nul_byte")
 
 
@@ -258,6 +270,9 @@ class RequestSanity:
             check_head(scope)
         except RequestRefused as refused:
             await _answer(send, refused)
+            return
+        if not body_checked(content_type(scope)):
+            await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
         more = True

@@ -85,6 +85,14 @@ def test_a_lone_surrogate_in_a_json_body_is_422(client: TestClient,
     assert resolve.json()["detail"][0]["loc"] == ["body", "note"]
 
 
+def test_a_body_without_a_content_type_is_checked_as_json_as_fastapi_reads_it(
+        client: TestClient, auth: dict[str, str]) -> None:
+    response = client.post(CHECKS, content=b'{"carrier": "meri\\u0000dian"}', headers=auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "carrier"]
+    assert client.post(CHECKS, content=b"not json", headers=auth).status_code in (400, 422)
+
+
 def test_a_nul_in_a_json_body_is_refused_before_the_token_is_looked_at(
         client: TestClient) -> None:
     assert client.post("/v1/inbox/codes", json={"text": "code 123456\x00"}).status_code == 422
