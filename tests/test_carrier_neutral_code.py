@@ -11,6 +11,8 @@ from bots.registry import registry
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ["bots", "workflows", "storage", "api", "portals", "bench", "fixtures/sandbox/core"]
 ALLOWED = {ROOT / "bots" / "registry.py"}
+SQL_WORDS = {"CASCADE"}
+"""SQL keywords that happen to spell a carrier's name (``ON DELETE CASCADE``)."""
 SUFFIXES = {".py", ".html", ".js", ".css"}
 
 
@@ -25,6 +27,6 @@ def test_no_carrier_name_in_shared_code() -> None:
                     or (ROOT / "bots" / "carriers") in path.parents):
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if pattern.search(line):
+                if any(m.group(0) not in SQL_WORDS for m in pattern.finditer(line)):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
