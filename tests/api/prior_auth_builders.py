@@ -270,3 +270,9 @@ def audit_of(engine: Engine, action: str) -> list[tuple[str, str, str | None]]:
 def store_of_fixture(app: Any) -> Iterator[ArtifactStore]:
     store: ArtifactStore = app.state.store
     yield store
+
+
+BOTH = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True)
+"""Run a test on SQLite and on PostgreSQL (the ``backend`` fixture, indirect)."""
