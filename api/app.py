@@ -18,8 +18,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from api import presenters
-from api.deps import LoginRequired, require_token
-from api.errors import API_RESPONSES, CONFLICT, NOT_FOUND, validation_error_handler
+from api.deps import Forbidden, LoginRequired, allow_api, allow_ui, require_token
+from api.errors import API_RESPONSES, CONFLICT, FORBIDDEN, NOT_FOUND, validation_error_handler
 from api.middleware import BodySizeLimit, RequestSanity, SecurityHeaders
 from api.prior_auth_services import largest_body
 from api.routes import (
@@ -31,12 +31,17 @@ from api.routes import (
     inbox,
     prior_auths,
     runs,
+    ui_audit,
     ui_auth,
     ui_checks,
     ui_claims,
+    ui_people,
     ui_prior_auths,
     ui_runs,
+    ui_tokens,
 )
+from api.ui import render
+from portals.access import Permission
 from portals.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
@@ -91,6 +96,13 @@ async def _login_redirect(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
 
 
+async def _forbidden_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Forbidden)
+    return render(request, request.app.state.templates, "error.html", {
+        "message": "Your roles do not allow this page. Ask an administrator if you need it.",
+    }, status_code=403, user=exc.actor)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the engine, vault, artifact store and broker for ``settings``, and the app."""
     missing = missing_settings(settings)
@@ -110,8 +122,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="Carrier portal aggregator",
-        description="Eligibility checks through insurers' provider portals. Every /v1 route "
-        "needs `Authorization: Bearer <PORTALS_ADMIN_TOKEN>`.",
+        description="Eligibility, claims and prior authorizations through insurers' provider "
+        "portals. Every /v1 route needs `Authorization: Bearer <token>`: a person's own API "
+        "token (made on the web UI's API tokens page; it acts with that person's roles) or "
+        "`PORTALS_ADMIN_TOKEN` (every permission; for bootstrapping and automation). A "
+        "route the token's roles do not allow answers 403.",
         version="1",
         lifespan=lifespan,
     )
@@ -130,17 +145,30 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(LoginRequired, _login_redirect)
+    app.add_exception_handler(Forbidden, _forbidden_page)
 
+    # Every /v1 route needs a bearer token; each names the permission it needs on top
+    # (job kinds' routes inside ``job_router``), checked before anything is looked up.
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)],
-                   responses=API_RESPONSES)
-    for module in (health, checks, claims, prior_auths, accounts, audit):
+                   responses={**API_RESPONSES, **FORBIDDEN})
+    for module in (health, checks, claims):
         v1.include_router(module.router)
+    v1.include_router(prior_auths.router, dependencies=[allow_api(Permission.PRIOR_AUTH)])
+    v1.include_router(accounts.router, dependencies=[allow_api(Permission.ACCOUNTS)])
+    v1.include_router(audit.router, dependencies=[allow_api(Permission.AUDIT)])
     # runs' routes document nothing themselves: what they may answer, said here
-    v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT})
+    v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT},
+                      dependencies=[allow_api(Permission.REVIEW)])
     app.include_router(v1)
     app.include_router(inbox.router, responses=API_RESPONSES)
-    for module in (ui_auth, ui_checks, ui_claims, ui_prior_auths, ui_runs):
+    # pages: each checks its permission (a 403 page) after the login (a redirect)
+    for module in (ui_auth, ui_checks, ui_claims, ui_tokens):
         app.include_router(module.router, include_in_schema=False)
+    for module, needed in ((ui_prior_auths, Permission.PRIOR_AUTH),
+                           (ui_runs, Permission.REVIEW), (ui_people, Permission.PEOPLE),
+                           (ui_audit, Permission.AUDIT)):
+        app.include_router(module.router, include_in_schema=False,
+                           dependencies=[allow_ui(needed)])
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     log.info("API ready (database %s)", engine.url.render_as_string(hide_password=True))
     return app

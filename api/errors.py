@@ -85,6 +85,9 @@ INVALID: Responses = {422: {
     "model": ValidationProblem,
     "description": "A field is refused (named in `field`); nothing is stored."}}
 UNAUTHORIZED: Responses = {401: problem("No bearer token, or not a valid one.")}
+FORBIDDEN: Responses = {403: problem(
+    "The token is valid but its roles do not allow this route (the permission it needs is "
+    "named).")}
 NOT_FOUND: Responses = {404: problem("No such resource.")}
 CONFLICT: Responses = {409: problem("The resource is not in a state that allows this.")}
 API_RESPONSES: Responses = {**BAD_REQUEST, **UNAUTHORIZED, **TOO_LARGE, **INVALID}

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from api.deps import csrf_token
+from api.deps import Actor, csrf_token
 from api.schemas import CheckCreate
+from portals.access import Permission
 
 FIELD_HELP = {
     "carrier": "Choose a carrier from the list.",
@@ -41,6 +42,21 @@ def render(
                            "flash": request.session.pop("flash", None)}
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+HOMES: tuple[tuple[Permission, str], ...] = (
+    (Permission.ELIGIBILITY, "/"),
+    (Permission.CLAIMS, "/claims"),
+    (Permission.PRIOR_AUTH, "/prior-auths"),
+    (Permission.REVIEW, "/runs/failed"),
+    (Permission.PEOPLE, "/admin/people"),
+    (Permission.AUDIT, "/admin/audit"),
+)
+
+
+def home_path(user: Actor) -> str:
+    """The first page a person may use (the API tokens page for one without roles)."""
+    return next((path for perm, path in HOMES if user.can(perm)), "/account/tokens")
 
 
 def flash(request: Request, message: str) -> None:

@@ -177,6 +177,35 @@ class User(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class UserRole(SQLModel, table=True):
+    """One role a staff member holds (``portals.access.Role``); a person may hold several."""
+
+    __tablename__ = "user_roles"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(primary_key=True, max_length=20)
+
+
+class ApiToken(SQLModel, table=True):
+    """A person's API token: only its SHA-256 is kept (the token is shown once). It acts
+    with the roles chosen at creation that the person still holds, until it expires or is
+    revoked."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=16, description="The token's first characters, to tell "
+                        "tokens apart in lists")
+    roles: str = Field(max_length=100, description="Comma-separated role names")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+
 class WebSession(SQLModel, table=True):
     """A staff member's web login, kept on the server so that logout and timeouts end it.
 
@@ -197,13 +226,19 @@ class WebSession(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who saw or did what: every view of PHI artifacts, every retry and resolve."""
+    """Who saw or did what, when and from where: every read of a result, artifact or
+    document, every job created, retried or resolved, every login and failed login, every
+    account, person and role change. The application only ever adds rows; the retention
+    purge (``PORTALS_AUDIT_RETENTION_DAYS``) is the one thing that removes them."""
 
     __tablename__ = "audit_events"
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
-    actor: str = Field(max_length=80)
+    actor: str = Field(max_length=80, index=True)
+    actor_type: str = Field(default="system", max_length=20, description="person, "
+                            "admin_token, anonymous or system")
+    client_address: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=60)
     target_type: str = Field(max_length=40)
     target_id: str = Field(max_length=64)

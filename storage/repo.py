@@ -440,9 +440,18 @@ def audit(
     target_type: str,
     target_id: str,
     detail: str | None = None,
+    actor_type: str | None = None,
+    client_address: str | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(actor=actor, action=action, target_type=target_type,
-                       target_id=target_id, detail=detail)
+    """Add one audit event. An ``actor`` from the API or UI (``api.deps.Actor``) brings
+    its own type and address; a plain string is the system (the worker, the CLI, the
+    retention purge), or ``anonymous`` for a login attempt."""
+    kind = actor_type or getattr(actor, "kind", None) \
+        or ("anonymous" if actor == "anonymous" else "system")
+    address = client_address or getattr(actor, "address", None)
+    event = AuditEvent(actor=str(actor)[:80], actor_type=kind, client_address=address,
+                       action=action, target_type=target_type, target_id=target_id[:64],
+                       detail=detail[:500] if detail else detail)
     session.add(event)
     return event
 

@@ -11,11 +11,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 from pydantic import SecretStr
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
-from storage.models import User
+from portals.access import Role, parse_roles
+from storage.models import User, UserRole
 from storage.web_sessions import end_user_sessions
 
 SCRYPT_N = 2**14
@@ -90,8 +92,14 @@ def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))))
 
 
-def create_user(*, session: Session, username: str, password: SecretStr | str) -> User:
-    """Add a staff user; :class:`UserError` when the name is taken or a value is unusable."""
+def get_user_by_id(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def create_user(*, session: Session, username: str, password: SecretStr | str,
+                roles: Iterable[Role] = ()) -> User:
+    """Add a staff user holding ``roles``; :class:`UserError` when the name is taken or a
+    value is unusable. A user without roles can log in and manage their own tokens only."""
     name = _check_username(username)
     _check_password(password)
     if get_user(session=session, username=name) is not None:
@@ -99,7 +107,32 @@ def create_user(*, session: Session, username: str, password: SecretStr | str) -
     user = User(username=name, password_hash=hash_password(password))
     session.add(user)
     session.flush()
+    set_roles(session=session, user=user, roles=roles)
     return user
+
+
+def roles_of(*, session: Session, user_id: int) -> frozenset[Role]:
+    """The roles a person holds now (names no longer known are ignored, never granted)."""
+    names = session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all()
+    held: set[Role] = set()
+    for name in names:
+        try:
+            held |= parse_roles([name])
+        except ValueError:
+            continue
+    return frozenset(held)
+
+
+def set_roles(*, session: Session, user: User, roles: Iterable[Role]) -> frozenset[Role]:
+    """Replace the person's roles; returns the roles they held before."""
+    assert user.id is not None
+    before = roles_of(session=session, user_id=user.id)
+    wanted = frozenset(roles)
+    session.exec(delete(UserRole).where(col(UserRole.user_id) == user.id))  # type: ignore[call-overload]
+    for role in sorted(wanted):
+        session.add(UserRole(user_id=user.id, role=role.value))
+    session.flush()
+    return before
 
 
 def set_password(*, session: Session, username: str, password: SecretStr | str) -> bool:

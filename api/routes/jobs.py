@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.artifacts import artifact_response
-from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
+from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep, allow_api
 from api.errors import CONFLICT, NOT_FOUND, field_error
 from api.schemas import CheckAccepted, CheckList, CheckSummary, ResourceId
 from api.services import (
@@ -30,6 +30,7 @@ from api.services import (
     submit_job,
 )
 from api.views import check_summary
+from portals.access import kind_permission
 from portals.jobs import JobKind
 from storage import repo
 from storage.models import Job, JobStatus
@@ -56,8 +57,10 @@ class CodeEntry(BaseModel):
 def job_router(kind: JobKind, *, create_model: type[BaseModel],
                public_model: type[BaseModel],
                public: Callable[[Session, Job], BaseModel]) -> APIRouter:
-    """The routes of one kind under ``/<kind.resource>``."""
-    router = APIRouter(prefix=f"/{kind.resource}", tags=[f"{kind.title}s"])
+    """The routes of one kind under ``/<kind.resource>``, each needing the kind's
+    permission (``portals.access.kind_permission``)."""
+    router = APIRouter(prefix=f"/{kind.resource}", tags=[f"{kind.title}s"],
+                       dependencies=[allow_api(kind_permission(kind.name))])
     missing = f"no such {kind.title}"
 
     def _one(session: Session, job_id: str) -> Job:

@@ -28,7 +28,7 @@ from api.ui import redirect, render, safe_next
 from portals.settings import Settings
 from storage import repo
 from storage.users import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, authenticate
-from storage.web_sessions import end_session, start_session
+from storage.web_sessions import active_session, end_session, start_session
 from workflows.broker import redis_url_for
 
 log = logging.getLogger(__name__)
@@ -115,8 +115,8 @@ def login(
         if _usable(username, password) else None
     if user is None:
         wait = throttle.failed(username, address) if username else 0
-        repo.audit(session=session, actor=ANONYMOUS, action="user.login_failed",
-                   target_type="user", target_id=shown[:64],
+        repo.audit(session=session, actor=ANONYMOUS, client_address=address,
+                   action="user.login_failed", target_type="user", target_id=shown[:64],
                    detail=repo.dumps_safe({"username": shown, "address": address}))
         session.commit()
         log.info("web login refused")
@@ -131,9 +131,9 @@ def login(
                           lifetime=dt.timedelta(hours=settings.session_max_hours),
                           client_address=address,
                           user_agent=_shown(request.headers.get("user-agent", ""))[:300])
-    repo.audit(session=session, actor=ANONYMOUS, action="user.login", target_type="user",
-               target_id=user.username[:64],
-               detail=repo.dumps_safe({"username": user.username, "address": address}))
+    repo.audit(session=session, actor=user.username, actor_type="person",
+               client_address=address, action="user.login", target_type="user",
+               target_id=user.username[:64])
     session.commit()
     request.session.clear()  # a fresh CSRF token for the logged-in session
     csrf_token(request)
@@ -159,7 +159,14 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep,
     if not _csrf_ok(request, csrf):
         return Response("the form expired; reload the page and try again", status_code=403,
                         media_type="text/plain")
-    end_session(session=session, token=request.cookies.get(SESSION_COOKIE, ""))
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = active_session(session=session, token=token,
+                           idle=dt.timedelta(minutes=settings.session_idle_minutes))
+    if found is not None:
+        repo.audit(session=session, actor=found[1].username, actor_type="person",
+                   client_address=client_address(request), action="user.logout",
+                   target_type="user", target_id=found[1].username[:64])
+    end_session(session=session, token=token)
     session.commit()
     request.session.clear()
     response = redirect("/login")

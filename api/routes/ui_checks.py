@@ -9,14 +9,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
+from api.deps import SessionDep, StaffUser, TemplatesDep, allow_ui, verify_csrf
 from api.presenters import present
 from api.routes.ui_jobs import carrier_display_name, ui_job_router
 from api.routes.ui_prior_auths import serves_prior_auth
 from api.services import IdempotencyConflict, submit_check
-from api.ui import FORM_FIELDS, parse_check_form, redirect, render
+from api.ui import FORM_FIELDS, home_path, parse_check_form, redirect, render
 from api.views import check_public, ui_artifact_url
 from bots.registry import registry
+from portals.access import Permission
 from portals.kinds import ELIGIBILITY
 from storage import repo
 from storage.models import Job, JobStatus
@@ -42,10 +43,14 @@ def _index(
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, templates: TemplatesDep,
           user: StaffUser) -> Response:
+    """The check form; a person who may not queue checks goes to their own first page."""
+    if not user.can(Permission.ELIGIBILITY):
+        return redirect(home_path(user))
     return _index(request, session, templates, user, {}, {})
 
 
-@router.post("/checks", response_class=HTMLResponse)
+@router.post("/checks", response_class=HTMLResponse,
+             dependencies=[allow_ui(Permission.ELIGIBILITY)])
 def submit(
     request: Request,
     session: SessionDep,

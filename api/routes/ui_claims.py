@@ -12,12 +12,13 @@ from sqlmodel import Session
 
 from api.claims_form import CLAIM_FORM_FIELDS, form_key_of, parse_claim_form
 from api.claims_presenter import present_claims
-from api.deps import SessionDep, StaffUser, TemplatesDep, verify_csrf
+from api.deps import SessionDep, StaffUser, TemplatesDep, allow_ui, verify_csrf
 from api.routes.ui_jobs import carrier_display_name, ui_job_router
 from api.services import IdempotencyConflict, submit_job
 from api.ui import redirect, render
 from api.views import claim_check_public, ui_artifact_url
 from bots.registry import registry
+from portals.access import Permission
 from portals.jobs import Capability
 from portals.kinds import CLAIM_STATUS
 from storage import repo
@@ -50,13 +51,14 @@ def _form_page(
     }, status_code=status_code, user=user)
 
 
-@router.get("/claims", response_class=HTMLResponse)
+@router.get("/claims", response_class=HTMLResponse, dependencies=[allow_ui(Permission.CLAIMS)])
 def claims_form(request: Request, session: SessionDep, templates: TemplatesDep,
                 user: StaffUser) -> Response:
     return _form_page(request, session, templates, user, {}, {})
 
 
-@router.post("/claims", response_class=HTMLResponse)
+@router.post("/claims", response_class=HTMLResponse,
+             dependencies=[allow_ui(Permission.CLAIMS)])
 def submit_claims(
     request: Request,
     session: SessionDep,

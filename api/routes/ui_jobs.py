@@ -15,10 +15,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep, StaffUser, TemplatesDep, VaultDep, verify_csrf
+from api.deps import (
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+    TemplatesDep,
+    VaultDep,
+    allow_ui,
+    verify_csrf,
+)
 from api.services import NotFoundError, StateConflict, enter_code, retry_check
 from api.ui import flash, redirect, render, safe_next
 from bots.registry import UnknownCarrier, registry
+from portals.access import kind_permission
 from portals.jobs import JobKind
 from storage import repo
 from storage.models import Job
@@ -45,8 +54,9 @@ def ui_job_router(kind: JobKind, *, noun: str, missing: str, page_template: str,
                   live_template: str,
                   context: Callable[[Session, Job], dict[str, Any]]) -> APIRouter:
     """The page routes of one kind. ``noun`` names one job to staff ("check"), ``missing``
-    is the 404 text, ``context(session, job)`` what the templates read."""
-    router = APIRouter(tags=["ui"])
+    is the 404 text, ``context(session, job)`` what the templates read. Every route needs
+    the kind's permission."""
+    router = APIRouter(tags=["ui"], dependencies=[allow_ui(kind_permission(kind.name))])
     base = kind.ui_page
 
     def _context(session: Session, job_id: str) -> dict[str, Any] | None:

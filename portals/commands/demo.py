@@ -61,9 +61,10 @@ def seed(settings: Settings, portal_urls: dict[str, str]) -> tuple[str, str]:
     from bots.registry import registry
     from fixtures.sandbox import carriers as sandbox
     from fixtures.sandbox.server import SandboxControl
+    from portals.access import ALL_ROLES
     from storage.crypto import Vault
     from storage.db import create_schema, make_engine, session_scope
-    from storage.users import create_user, set_password
+    from storage.users import create_user, get_user, set_password, set_roles
 
     assert settings.secret_key is not None
     vault = Vault(settings.secret_key)
@@ -77,8 +78,14 @@ def seed(settings: Settings, portal_urls: dict[str, str]) -> tuple[str, str]:
             fields = _demo_account(session, vault, carrier, sandbox.get(carrier))
             with SandboxControl(url) as control:
                 control.add_account(**fields)
-        if not set_password(session=session, username="frontdesk", password=password):
-            create_user(session=session, username="frontdesk", password=password)
+        # the demo's one login holds every role, so every page can be tried
+        if set_password(session=session, username="frontdesk", password=password):
+            user = get_user(session=session, username="frontdesk")
+            assert user is not None
+            set_roles(session=session, user=user, roles=ALL_ROLES)
+        else:
+            create_user(session=session, username="frontdesk", password=password,
+                        roles=ALL_ROLES)
     engine.dispose()
     return "frontdesk", password
 

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from portals.access import ALL_ROLES
 from portals.claims import (
     Adjustment,
     AdjustmentGroup,
@@ -205,7 +206,7 @@ def _form(page: str, **changes: str) -> dict[str, str]:
 @pytest.fixture
 def ui(client: TestClient, db: Engine) -> TestClient:
     with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
+        create_user(session=session, username=USER, password=PASSWORD, roles=ALL_ROLES)
     response = login(client, USER, PASSWORD)
     assert response.status_code == 303
     return client

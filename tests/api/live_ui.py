@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 from sqlalchemy.engine import Engine
 
+from portals.access import ALL_ROLES
 from storage.db import session_scope
 from storage.users import create_user
 from tests.live import serve
@@ -30,7 +31,7 @@ def live(app: FastAPI, db: Engine) -> Iterator[LiveServer]:
     """create_app(settings) served by uvicorn in a thread, on a free port, with a staff
     login (USER / PASSWORD)."""
     with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
+        create_user(session=session, username=USER, password=PASSWORD, roles=ALL_ROLES)
     with serve(app) as url:
         yield LiveServer(url, app, db)
 

@@ -76,7 +76,7 @@ def test_clear_flag(app: FastAPI, client: TestClient, auth: dict[str, str], db: 
     assert body["status"] == "active" and body["flag_reason"] is None
     audit = client.get("/v1/audit", headers=auth).json()
     assert [(e["actor"], e["action"], e["target_id"]) for e in audit] == [
-        ("api", "account.clear_flag", str(account.id))]
+        ("admin-token", "account.clear_flag", str(account.id))]
     assert client.post("/v1/accounts/999999/clear-flag", headers=auth).status_code == 404
     for secret in _secrets(account):
         assert secret not in response.text

@@ -114,7 +114,7 @@ def test_retry_sends_a_failed_check_back_to_the_queue(
         assert check is not None
         assert check.status == "queued" and check.finished_at is None and check.message is None
         actions = [(e.actor, e.action, e.target_id) for e in repo.list_audit(session=session)]
-    assert ("api", "check.retry", failed.job_id) in actions
+    assert ("admin-token", "check.retry", failed.job_id) in actions
     assert queue.check_ids() == [failed.job_id]
     # and the worker can claim it again
     with session_scope(db) as session:

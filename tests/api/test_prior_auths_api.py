@@ -233,7 +233,7 @@ def test_a_request_with_two_documents_is_stored_encrypted_and_queued(
     assert body["request"]["requesting_provider"]["npi"] == "1234567893"
     assert [j["kind"] for j in body["jobs"]] == ["prior_auth_submit"]
     assert [e["event"] for e in body["timeline"]] == ["created"]
-    assert body["timeline"][0]["actor"] == "api"
+    assert body["timeline"][0]["actor"] == "admin-token"
 
 
 def test_idempotency_key_replays_the_same_request_and_refuses_other_content(
@@ -313,7 +313,7 @@ def test_documents_download_byte_identical_and_every_view_is_audited(
     assert client.get(png["url"], headers=auth).content == PNG
     views = audit_of(db, DOCUMENT_VIEW_ACTION)
     assert sorted((actor, target) for actor, target, _ in views) == sorted(
-        [("api", pdf["id"]), ("api", png["id"])])
+        [("admin-token", pdf["id"]), ("admin-token", png["id"])])
     assert all("Rivera" not in (detail or "") for _, _, detail in views)
     # another request's document is not found under this one
     other = post_pa(client, auth, pa_body(), [("other.pdf", PDF + b"1")]).json()["id"]
@@ -353,7 +353,7 @@ def test_a_decided_request_shows_its_decision_timeline_and_letter(
     [letter] = body["letters"]
     got = client.get(letter["url"], headers=auth)
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
-    assert ("api", letter["id"]) in [(a, t) for a, t, _ in audit_of(db, "artifact.view")]
+    assert ("admin-token", letter["id"]) in [(a, t) for a, t, _ in audit_of(db, "artifact.view")]
 
 
 def test_refresh_is_409_unless_submitted(client: TestClient, auth: dict[str, str],

@@ -58,7 +58,7 @@ def test_an_unknown_outcome_is_resubmitted_audited_and_queued(
     new_job = response.json()["job_id"]
     assert response.json()["state"] == "queued" and new_job != job_id
     assert queue.check_ids() == [new_job]
-    assert audit_of(db, RESOLVE_ACTION) == [("api", pa_id, "resubmit: Not in the portal list")]
+    assert audit_of(db, RESOLVE_ACTION) == [("admin-token", pa_id, "resubmit: Not in the portal list")]
     assert events_of(db, pa_id)[-2:] == ["outcome_unknown", "resolved_resubmit"]
     # now queued: a second decision is a conflict, and nothing more is queued
     again = client.post(f"{URL}/{pa_id}/resolve", headers=auth,
@@ -140,7 +140,7 @@ def test_a_code_reaches_the_request_s_job_that_waits_for_one(
     assert response.status_code == 202 and response.json()["id"] == job_id
     with Session(db) as session:
         codes = session.exec(select(OneTimeCode)).all()
-        assert [(c.job_id, c.entered_by) for c in codes] == [(job_id, "api")]
+        assert [(c.job_id, c.entered_by) for c in codes] == [(job_id, "admin-token")]
     assert client.post(f"{URL}/{pa_id}/mfa-code", headers=auth,
                        json={"code": "12ab"}).status_code == 422
 

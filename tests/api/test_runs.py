@@ -60,7 +60,7 @@ def test_screenshot_download_is_the_png_and_is_audited(
     assert response.content == failed.png
     assert response.headers["content-type"] == "image/png"
     assert response.headers["cache-control"] == "no-store"
-    assert ("api", "artifact.view", "artifact", failed.screenshot_id) in _audit(db)
+    assert ("admin-token", "artifact.view", "artifact", failed.screenshot_id) in _audit(db)
 
 
 def test_html_is_a_download_that_cannot_run_in_our_origin(
@@ -127,9 +127,9 @@ def test_resolve_a_failed_run(
 
     assert response.status_code == 200
     body = response.json()
-    assert body["resolved"] is True and body["resolved_by"] == "api"
+    assert body["resolved"] is True and body["resolved_by"] == "admin-token"
     assert body["resolution_note"] == "Portal changed its layout; bot fix scheduled."
-    assert ("api", "run.resolve", "run", failed.run_id) in _audit(db)
+    assert ("admin-token", "run.resolve", "run", failed.run_id) in _audit(db)
     again = client.get(f"/v1/runs/{failed.run_id}", headers=auth).json()
     assert again["resolved"] is True
     in_check = client.get(f"/v1/eligibility-checks/{failed.job_id}", headers=auth).json()

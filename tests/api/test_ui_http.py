@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from portals.access import ALL_ROLES
 from storage import repo
 from storage.db import session_scope
 from storage.models import JobStatus, RunStatus
@@ -41,7 +42,7 @@ def _form_key(html: str) -> str:
 @pytest.fixture
 def staff(db: Engine) -> str:
     with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
+        create_user(session=session, username=USER, password=PASSWORD, roles=ALL_ROLES)
     return USER
 
 
@@ -215,7 +216,7 @@ def test_resolve_and_retry_from_the_failed_runs_page(
     assert 'data-testid="resolved"' in ui.get("/runs/failed").text
 
 
-def test_logins_are_audited_with_the_name_as_data_not_the_actor(
+def test_failed_logins_are_audited_with_the_name_as_data_not_the_actor(
     client: TestClient, staff: str, db: Engine
 ) -> None:
     for _ in range(3):
@@ -226,8 +227,13 @@ def test_logins_are_audited_with_the_name_as_data_not_the_actor(
                   if e.action in ("user.login_failed", "user.login")]
     assert [e.action for e in events].count("user.login_failed") == 3
     assert [e.action for e in events].count("user.login") == 1
-    assert {e.actor for e in events} == {"anonymous"}
-    assert all(e.target_id == staff and staff in (e.detail or "") for e in events)
+    failed = [e for e in events if e.action == "user.login_failed"]
+    assert {(e.actor, e.actor_type) for e in failed} == {("anonymous", "anonymous")}
+    assert all(e.target_id == staff and staff in (e.detail or "") for e in failed)
+    # the login that succeeded is the person's own act, from the client's address
+    [good] = [e for e in events if e.action == "user.login"]
+    assert (good.actor, good.actor_type, good.target_id) == (staff, "person", staff)
+    assert all(e.client_address == "testclient" for e in events)
 
 
 def test_a_good_login_clears_earlier_failures(client: TestClient, staff: str,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from api.login_throttle import ADDRESS_FREE, PAIR_FREE, LoginThrottle
+from portals.access import ALL_ROLES
 from storage.db import session_scope
 from storage.models import WebSession
 from storage.users import create_user, set_password
@@ -28,7 +29,7 @@ USER, PASSWORD = "maria", "front-desk-pass"
 @pytest.fixture
 def staff(db: Engine) -> str:
     with session_scope(db) as session:
-        create_user(session=session, username=USER, password=PASSWORD)
+        create_user(session=session, username=USER, password=PASSWORD, roles=ALL_ROLES)
     return USER
 
 

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from bots.redact import contains_secret
 from fixtures.sandbox.expected import expected_result, members
+from portals.access import ALL_ROLES
 from portals.model import EligibilityResult, diff_results
 from portals.settings import Settings
 from storage import repo
@@ -45,7 +46,7 @@ def stack(settings: Settings, meridian: Any, redis_url: str) -> Iterator[tuple[s
                             carrier="meridian", label="front desk",
                             username=meridian.username, password=SecretStr(meridian.password),
                             totp_secret=SecretStr(meridian.totp_secret))
-        create_user(session=session, username=STAFF, password=STAFF_PASSWORD)
+        create_user(session=session, username=STAFF, password=STAFF_PASSWORD, roles=ALL_ROLES)
     engine.dispose()
     with serve(app) as url:
         yield url, app

@@ -22,6 +22,7 @@ from bots.base import MfaKind
 from bots.registry import registry
 from fixtures.sandbox.expected import expected_result, members
 from fixtures.sandbox.server import PortalAccount
+from portals.access import ALL_ROLES
 from portals.model import EligibilityResult, diff_results
 from portals.settings import Settings
 from storage import repo
@@ -74,7 +75,7 @@ def stack(request: pytest.FixtureRequest, settings: Settings, redis_url: str,
             label="front desk", username=portal.username,
             password=SecretStr(portal.password),
             mfa_recipient=portal.account.get("phone") or portal.account.get("email"))
-        create_user(session=session, username=STAFF, password=STAFF_PASSWORD)
+        create_user(session=session, username=STAFF, password=STAFF_PASSWORD, roles=ALL_ROLES)
     engine.dispose()
     with serve(app) as url:
         portal.control.set_knobs(code_webhook_url=f"{url}/v1/inbox/codes",
