@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     artifact_retention_days: int = Field(
         default=30, ge=1, description="Failure artifacts (PHI) are deleted after this many days."
     )
+    audit_retention_days: int = Field(
+        default=2192, ge=365, description="Audit events are deleted after this many days (six "
+        "years by default, HIPAA's documentation retention; never less than one year)."
+    )
     sandbox_host: str = Field(default="127.0.0.1", description="Where the sandbox portals listen.")
     sandbox_port: int = Field(
         default=8401, ge=1, le=65535, description="First sandbox port; each carrier takes the next."

@@ -40,7 +40,7 @@ def sweep(engine: Engine, settings: Settings) -> list[str]:
 
 
 class RecoveryLoop:
-    """A daemon thread that sweeps (and purges expired artifacts) every
+    """A daemon thread that sweeps (and purges expired artifacts and audit events) every
     ``recovery_interval_seconds``."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -59,7 +59,7 @@ class RecoveryLoop:
     def _loop(self) -> None:
         from storage.artifacts import ArtifactStore
         from storage.crypto import Vault
-        from workflows.retention import purge_expired_artifacts
+        from workflows.retention import purge_expired_artifacts, purge_expired_audit
 
         assert self.settings.secret_key is not None
         store = ArtifactStore(self.settings.resolved_artifacts_dir,
@@ -69,6 +69,7 @@ class RecoveryLoop:
                 sweep(self.engine, self.settings)
                 purge_expired_artifacts(self.engine, store,
                                         self.settings.artifact_retention_days)
+                purge_expired_audit(self.engine, self.settings.audit_retention_days)
             except Exception:
                 log.exception("recovery sweep failed; trying again next interval")
             if self._stop.wait(self.settings.recovery_interval_seconds):

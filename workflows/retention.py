@@ -1,5 +1,7 @@
 """Failure artifacts hold PHI: they are deleted, files and rows, after the retention
-period (``PORTALS_ARTIFACT_RETENTION_DAYS``), and each purge is audited."""
+period (``PORTALS_ARTIFACT_RETENTION_DAYS``), and each purge is audited. The audit trail
+itself is kept ``PORTALS_AUDIT_RETENTION_DAYS`` (six years by default), then purged with
+one summary event."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from storage import repo
 from storage.artifacts import ArtifactStore
+from storage.audit import purge_audit
 from storage.db import session_scope
 from storage.models import utcnow
 
@@ -36,4 +39,13 @@ def purge_expired_artifacts(engine: Engine, store: ArtifactStore, days: int,
             break
     if purged:
         log.info("purged %d artifacts older than %d days", purged, days)
+    return purged
+
+
+def purge_expired_audit(engine: Engine, days: int, now: dt.datetime | None = None) -> int:
+    """Delete audit events older than ``days`` (one summary event says how many); returns
+    how many went."""
+    purged = purge_audit(db=engine, older_than_days=days, now=now)
+    if purged:
+        log.info("purged %d audit events older than %d days", purged, days)
     return purged
