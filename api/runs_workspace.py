@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
@@ -90,27 +91,47 @@ class FailedRow:
     resolved: bool = False
 
 
+def _conditions(filters: RunFilter) -> list[Any]:
+    """What ``filters`` ask of a run joined to its job; the dates are whole UTC days, both
+    included."""
+    where: list[Any] = []
+    if filters.carrier:
+        where.append(Run.carrier == filters.carrier)
+    if filters.kind:
+        where.append(Job.kind == filters.kind)
+    if filters.error_type:
+        where.append(Run.error_type == filters.error_type)
+    if filters.account_id is not None:
+        where.append(Job.account_id == filters.account_id)
+    if filters.since:
+        where.append(col(Run.started_at) >= _midnight(filters.since))
+    if filters.until:
+        where.append(col(Run.started_at) < _midnight(filters.until) + dt.timedelta(days=1))
+    return where
+
+
 def failed_rows(*, session: Session, filters: RunFilter) -> list[FailedRow]:
     """Failed runs of every job kind with their jobs, newest first."""
     query = (select(Run, Job).join(Job, col(Job.id) == col(Run.job_id))
-             .where(Run.status == RunStatus.FAILED)
+             .where(Run.status == RunStatus.FAILED, *_conditions(filters))
              .order_by(col(Run.started_at).desc(), col(Run.id)).limit(MAX_SCANNED))
-    if filters.carrier:
-        query = query.where(Run.carrier == filters.carrier)
-    if filters.kind:
-        query = query.where(Job.kind == filters.kind)
-    if filters.error_type:
-        query = query.where(Run.error_type == filters.error_type)
-    if filters.account_id is not None:
-        query = query.where(Job.account_id == filters.account_id)
-    if filters.since:
-        query = query.where(col(Run.started_at) >= _midnight(filters.since))
-    if filters.until:
-        query = query.where(col(Run.started_at) < _midnight(filters.until)
-                            + dt.timedelta(days=1))
     found = list(session.exec(query))
     resolved = resolutions(session=session, run_ids=[run.id for run, _ in found])
     return [FailedRow(run, job, run.id in resolved) for run, job in found]
+
+
+def filtered_runs(*, session: Session, filters: RunFilter, status: str | None = None,
+                  job_id: str | None = None, limit: int = 100, offset: int = 0) -> list[Run]:
+    """Runs of any status (or ``status``) that ``filters`` select, newest first, a page of
+    ``limit`` from ``offset`` (the API's run list)."""
+    query = (select(Run).join(Job, col(Job.id) == col(Run.job_id))
+             .where(*_conditions(filters))
+             .order_by(col(Run.started_at).desc(), col(Run.id)))
+    if status:
+        query = query.where(Run.status == status)
+    if job_id:
+        query = query.where(Run.job_id == job_id)
+    return list(session.exec(query.offset(offset).limit(limit)))
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -155,6 +176,10 @@ class Group:
     @property
     def latest(self) -> dt.datetime:
         return self.rows[0].run.started_at
+
+    @property
+    def earliest(self) -> dt.datetime:
+        return self.rows[-1].run.started_at
 
     @property
     def failed_job_ids(self) -> list[str]:

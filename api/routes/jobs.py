@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.artifacts import artifact_response
+from api.audit_reads import audit_list, audit_read, read_target
 from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep, allow_api
 from api.errors import CONFLICT, NOT_FOUND, field_error
 from api.schemas import CheckAccepted, CheckList, CheckSummary, ResourceId
@@ -62,6 +63,7 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
     router = APIRouter(prefix=f"/{kind.resource}", tags=[f"{kind.title}s"],
                        dependencies=[allow_api(kind_permission(kind.name))])
     missing = f"no such {kind.title}"
+    target = read_target(kind.name)
 
     def _one(session: Session, job_id: str) -> Job:
         try:
@@ -94,21 +96,30 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
     @router.get("", response_model=CheckList, summary=f"List {kind.title}s")
     def list_jobs(
         session: SessionDep,
+        actor: ApiActor,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
         status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     ) -> CheckList:
-        """Most recent first."""
+        """Most recent first. Audited (the list shows member ids): one event naming the
+        filters and the ids returned."""
         query = select(Job).where(Job.kind == kind.name).order_by(
             col(Job.created_at).desc(), col(Job.id))
         if status_ is not None:
             query = query.where(Job.status == status_)
         jobs = session.exec(query.offset(offset).limit(limit)).all()
         items: list[CheckSummary] = [check_summary(job) for job in jobs]
+        audit_list(session=session, actor=actor, target=target, resource=kind.resource,
+                   filters={"status": status_.value if status_ else None, "limit": limit,
+                            "offset": offset}, ids=[job.id for job in jobs])
         return CheckList(items=items, limit=limit, offset=offset)
 
-    def read(job_id: ResourceId, session: SessionDep) -> BaseModel:
-        return public(session, _one(session, job_id))
+    def read(job_id: ResourceId, session: SessionDep, actor: ApiActor) -> BaseModel:
+        """The request, its runs, its result and documents. Audited (it is PHI)."""
+        job = _one(session, job_id)
+        audit_read(session=session, actor=actor, action=f"{target}.view", target_type=target,
+                   target_id=job.id)
+        return public(session, job)
 
     router.add_api_route("/{job_id}", read, methods=["GET"], response_model=public_model,
                          summary=f"Read one {kind.title}", responses=NOT_FOUND)

@@ -28,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.artifacts import file_response
+from api.audit_reads import audit_list, audit_read
 from api.deps import ApiActor, SessionDep, SettingsDep, StoreDep, VaultDep
 from api.errors import CONFLICT, NOT_FOUND, field_error
 from api.middleware import nul_at
@@ -62,6 +63,8 @@ from storage.prior_auths import Listing, PriorAuthConflict
 router = APIRouter(prefix="/prior-auths", tags=["prior authorizations"])
 
 MISSING = "no such prior-authorization request"
+VIEW_ACTION = "prior_auth.view"
+TARGET = "prior_auth"
 
 
 def parse_request_part(raw: str) -> PriorAuthCreate:
@@ -156,6 +159,7 @@ def create(
 @router.get("", response_model=PriorAuthList, summary="List prior-authorization requests")
 def list_requests(
     session: SessionDep,
+    actor: ApiActor,
     status_: Annotated[Listing, Query(alias="status", description="open: submitted and "
                                       "not decided; overdue: open past the payer's "
                                       "deadline (72 h expedited, 7 days standard).")
@@ -165,18 +169,26 @@ def list_requests(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> PriorAuthList:
     """Newest first, with the decision (code, meaning, the portal's words) and whether
-    each is overdue."""
+    each is overdue. Audited (the list names patients): one event naming the filters and
+    the ids returned."""
     rows = prior_auths.listing(session=session, which=status_, carrier=carrier, limit=limit,
                                offset=offset)
+    audit_list(session=session, actor=actor, target=TARGET, resource="prior-auths",
+               filters={"status": status_.value, "carrier": carrier, "limit": limit,
+                        "offset": offset}, ids=[pa.id for pa in rows])
     return PriorAuthList(items=[summary(pa) for pa in rows], status=status_, limit=limit,
                          offset=offset)
 
 
 @router.get("/{pa_id}", response_model=PriorAuthPublic,
             summary="Read one prior-authorization request", responses=NOT_FOUND)
-def read(pa_id: ResourceId, session: SessionDep) -> PriorAuthPublic:
-    """The request, its documents and letters, its decision, timeline and jobs."""
-    return prior_auth_public(session=session, pa=_one(session, pa_id))
+def read(pa_id: ResourceId, session: SessionDep, actor: ApiActor) -> PriorAuthPublic:
+    """The request, its documents and letters, its decision, timeline and jobs. Audited
+    (it is PHI)."""
+    pa = _one(session, pa_id)
+    audit_read(session=session, actor=actor, action=VIEW_ACTION, target_type=TARGET,
+               target_id=pa.id)
+    return prior_auth_public(session=session, pa=pa)
 
 
 @router.get("/{pa_id}/documents/{document_id}", response_class=Response,

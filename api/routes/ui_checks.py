@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from api.audit_reads import audit_list, read_target
 from api.deps import SessionDep, StaffUser, TemplatesDep, allow_ui, verify_csrf
 from api.presenters import present
 from api.routes.ui_jobs import carrier_display_name, ui_job_router
@@ -31,12 +32,17 @@ def _index(
     request: Request, session: Session, templates: Any, user: str,
     values: dict[str, str], errors: dict[str, str], status_code: int = 200,
 ) -> Response:
+    """The form with the recent checks; showing them (patients' names) is audited."""
+    checks = repo.list_jobs(session=session, limit=RECENT, kind=ELIGIBILITY.name)
+    audit_list(session=session, actor=user, target=read_target(ELIGIBILITY.name),
+               resource=ELIGIBILITY.resource,
+               filters={"page": "/", "limit": RECENT}, ids=[check.id for check in checks])
     return render(request, templates, "index.html", {
         "carriers": [(bot.name, bot.display_name) for bot in registry.all()],
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
-        "checks": repo.list_jobs(session=session, limit=RECENT, kind=ELIGIBILITY.name),
+        "checks": checks,
     }, status_code=status_code, user=user)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from api.audit_reads import audit_list, read_target
 from api.claims_form import CLAIM_FORM_FIELDS, form_key_of, parse_claim_form
 from api.claims_presenter import present_claims
 from api.deps import SessionDep, StaffUser, TemplatesDep, allow_ui, verify_csrf
@@ -41,13 +42,18 @@ def _form_page(
     request: Request, session: Session, templates: Any, user: str,
     values: dict[str, str], errors: dict[str, str], status_code: int = 200,
 ) -> Response:
+    """The form with the recent searches; showing them (patients' names) is audited."""
+    searches = repo.list_jobs(session=session, limit=RECENT, kind=KIND)
+    audit_list(session=session, actor=user, target=read_target(KIND),
+               resource=CLAIM_STATUS.resource, filters={"page": "/claims", "limit": RECENT},
+               ids=[search.id for search in searches])
     return render(request, templates, "claims_form.html", {
         "carriers": claims_carriers(),
         "carrier_names": dict(claims_carriers()),
         "values": values,
         "errors": errors,
         "form_key": uuid.uuid4().hex,
-        "searches": repo.list_jobs(session=session, limit=RECENT, kind=KIND),
+        "searches": searches,
     }, status_code=status_code, user=user)
 
 

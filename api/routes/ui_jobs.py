@@ -7,6 +7,7 @@ job. A kind brings its templates and the context its templates read; the rest is
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from api.audit_reads import FRAGMENT_DEDUPE, audit_read, read_target
 from api.deps import (
     SessionDep,
     SettingsDep,
@@ -55,18 +57,25 @@ def ui_job_router(kind: JobKind, *, noun: str, missing: str, page_template: str,
                   context: Callable[[Session, Job], dict[str, Any]]) -> APIRouter:
     """The page routes of one kind. ``noun`` names one job to staff ("check"), ``missing``
     is the 404 text, ``context(session, job)`` what the templates read. Every route needs
-    the kind's permission."""
+    the kind's permission; the page and its fragment show PHI, so each view is audited
+    (the fragment, polled every few seconds, at most once per ``FRAGMENT_DEDUPE``)."""
     router = APIRouter(tags=["ui"], dependencies=[allow_ui(kind_permission(kind.name))])
     base = kind.ui_page
+    target = read_target(kind.name)
 
-    def _context(session: Session, job_id: str) -> dict[str, Any] | None:
+    def _context(session: Session, job_id: str, user: str,
+                 dedupe: dt.timedelta | None = None) -> dict[str, Any] | None:
         job = job_of(session, job_id, kind)
-        return None if job is None else context(session, job)
+        if job is None:
+            return None
+        audit_read(session=session, actor=user, action=f"{target}.view", target_type=target,
+                   target_id=job.id, dedupe=dedupe)
+        return context(session, job)
 
     @router.get(base + "/{job_id}", response_class=HTMLResponse)
     def job_page(job_id: str, request: Request, session: SessionDep,
                  templates: TemplatesDep, user: StaffUser) -> Response:
-        found = _context(session, job_id)
+        found = _context(session, job_id, user)
         if found is None:
             return render(request, templates, "error.html", {"message": missing},
                           status_code=404, user=user)
@@ -76,7 +85,7 @@ def ui_job_router(kind: JobKind, *, noun: str, missing: str, page_template: str,
     def job_fragment(job_id: str, request: Request, session: SessionDep,
                      templates: TemplatesDep, user: StaffUser) -> Response:
         """The live part of the page; the page's script swaps it in until finished."""
-        found = _context(session, job_id)
+        found = _context(session, job_id, user, dedupe=FRAGMENT_DEDUPE)
         if found is None:
             return HTMLResponse(missing, status_code=404)
         response = render(request, templates, live_template, found, user=user)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 
 from api.artifacts import file_response
+from api.audit_reads import FRAGMENT_DEDUPE, audit_list, audit_read, read_target
 from api.claims_form import form_key_of
 from api.deps import (
     SessionDep,
@@ -77,6 +78,9 @@ router = APIRouter(tags=["ui"])
 SHOWN = 100
 COUNTED = 500
 MISSING = "No such prior-authorization request."
+VIEW_ACTION = "prior_auth.view"
+TARGET = "prior_auth"
+"""Each page, fragment and list showing a request is audited as the API's reads are."""
 MAX_FORM_FILES = 50
 """Parts the form parser takes at most; the carrier's own count is checked after."""
 BLANK_START = 5
@@ -101,8 +105,11 @@ def list_page(request: Request, session: SessionDep, templates: TemplatesDep,
               user: StaffUser) -> Response:
     """Requests by what they wait for (open by default); ``?status=`` picks the list."""
     which = listing_of(request.query_params.get("status"))
-    rows = [row(summary(pa), carrier_display_name(pa.carrier))
-            for pa in prior_auths.listing(session=session, which=which, limit=SHOWN)]
+    shown = prior_auths.listing(session=session, which=which, limit=SHOWN)
+    audit_list(session=session, actor=user, target=TARGET, resource="prior-auths",
+               filters={"page": UI_BASE, "status": which.value, "limit": SHOWN},
+               ids=[pa.id for pa in shown])
+    rows = [row(summary(pa), carrier_display_name(pa.carrier)) for pa in shown]
     counts = {listing: len(prior_auths.listing(session=session, which=listing,
                                                limit=COUNTED))
               for listing in ATTENTION}
@@ -147,6 +154,11 @@ def new_form(request: Request, session: SessionDep, templates: TemplatesDep,
         if check is None:
             check_id, note = None, "No such eligibility check: fill the patient in by hand."
         else:
+            # the form shows the check's patient and result: a read of the check
+            target = read_target(ELIGIBILITY.name)
+            audit_read(session=session, actor=user, action=f"{target}.view",
+                       target_type=target, target_id=check.id,
+                       detail=f"prior-authorization form filled from it ({UI_BASE}/new)")
             filled, rows = prefill(repo.job_request(check),
                                    load_result(session=session, job_id=check.id))
             values.update(filled)
@@ -295,6 +307,8 @@ def request_page(pa_id: str, request: Request, session: SessionDep, templates: T
     if pa is None:
         return render(request, templates, "error.html", {"message": MISSING},
                       status_code=404, user=user)
+    audit_read(session=session, actor=user, action=VIEW_ACTION, target_type=TARGET,
+               target_id=pa.id)
     return render(request, templates, "prior_auth_page.html", _context(session, pa),
                   user=user)
 
@@ -302,10 +316,13 @@ def request_page(pa_id: str, request: Request, session: SessionDep, templates: T
 @router.get(UI_BASE + "/{pa_id}/fragment", response_class=HTMLResponse)
 def request_fragment(pa_id: str, request: Request, session: SessionDep,
                      templates: TemplatesDep, user: StaffUser) -> Response:
-    """The live part of the page; the page's script swaps it in while a job is pending."""
+    """The live part of the page; the page's script swaps it in while a job is pending.
+    Audited at most once per ``FRAGMENT_DEDUPE`` after the actor's last view."""
     pa = _request_of(session, pa_id)
     if pa is None:
         return HTMLResponse(MISSING, status_code=404)
+    audit_read(session=session, actor=user, action=VIEW_ACTION, target_type=TARGET,
+               target_id=pa.id, dedupe=FRAGMENT_DEDUPE)
     found = _context(session, pa)
     response = render(request, templates, "_prior_auth_live.html", found, user=user)
     response.headers["X-Check-Finished"] = "true" if found["finished"] else "false"
