@@ -41,7 +41,7 @@ from api.routes import (
     ui_tokens,
 )
 from api.ui import render
-from portals.access import Permission
+from portals.access import Permission, kind_permission
 from portals.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
@@ -88,6 +88,7 @@ def make_templates() -> Jinja2Templates:
     filters["service_name"] = presenters.service_name
     filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
     filters["relationship"] = lambda code: presenters.RELATIONSHIP_NAMES.get(code, code)
+    templates.env.globals["kind_permission"] = kind_permission
     return templates
 
 
