@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from api.deps import Actor, SessionDep, StaffUser, TemplatesDep, verify_csrf
@@ -118,6 +119,9 @@ def add_person(
         except UserError as exc:
             session.rollback()
             errors["username"] = str(exc)[:1].upper() + str(exc)[1:200] + "."
+        except IntegrityError:  # the same name added at the same moment elsewhere
+            session.rollback()
+            errors["username"] = f"User {username.strip()[:MAX_USERNAME_LENGTH]!r} already exists."
     if person is None or person.id is None:
         return _list_page(request, session, templates, user, values=values, errors=errors,
                           status_code=422)
