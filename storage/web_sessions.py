@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from storage.models import User, WebSession, utcnow
 
@@ -82,4 +82,21 @@ def end_user_sessions(*, session: Session, user_id: int) -> int:
                           .where(col(WebSession.user_id) == user_id,
                                  col(WebSession.ended_at).is_(None))
                           .values(ended_at=utcnow()))
+    return int(result.rowcount)
+
+
+def purge_web_sessions(*, session: Session, now: dt.datetime | None = None,
+                       keep_days: float = 1, idle: dt.timedelta | None = None) -> int:
+    """Delete the web logins that ended (logout, a password change, a timeout noticed) or
+    passed their absolute expiry more than ``keep_days`` ago, and, given the ``idle``
+    timeout, those left unused that long and more (a browser that never came back: no
+    request ever ended the row). A live login is never touched. Returns how many went.
+
+    The rows name who was logged in from where; once dead they serve nobody (the audit
+    trail keeps the logins), so they are not kept for ever."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=keep_days)
+    dead = (col(WebSession.ended_at) < cutoff) | (col(WebSession.expires_at) < cutoff)
+    if idle is not None:
+        dead = dead | (col(WebSession.last_seen_at) < cutoff - idle)
+    result = session.exec(delete(WebSession).where(dead))  # type: ignore[call-overload]
     return int(result.rowcount)
