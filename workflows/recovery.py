@@ -17,6 +17,7 @@ from portals.settings import Settings
 from storage import repo
 from storage.db import session_scope
 from storage.models import utcnow
+from storage.web_sessions import purge_web_sessions
 from workflows.dispatch import send_job
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,20 @@ def sweep(engine: Engine, settings: Settings) -> list[str]:
     return ids
 
 
+def purge_dead_web_sessions(engine: Engine, settings: Settings) -> int:
+    """Delete the web logins dead (ended, expired or idle) for over a day; how many went."""
+    with session_scope(engine) as session:
+        purged = purge_web_sessions(
+            session=session, keep_days=1,
+            idle=dt.timedelta(minutes=settings.session_idle_minutes))
+    if purged:
+        log.info("purged %d dead web sessions", purged)
+    return purged
+
+
 class RecoveryLoop:
-    """A daemon thread that sweeps (and purges expired artifacts and audit events) every
-    ``recovery_interval_seconds``."""
+    """A daemon thread that sweeps (and purges expired artifacts, audit events and dead web
+    sessions) every ``recovery_interval_seconds``."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -70,6 +82,7 @@ class RecoveryLoop:
                 purge_expired_artifacts(self.engine, store,
                                         self.settings.artifact_retention_days)
                 purge_expired_audit(self.engine, self.settings.audit_retention_days)
+                purge_dead_web_sessions(self.engine, self.settings)
             except Exception:
                 log.exception("recovery sweep failed; trying again next interval")
             if self._stop.wait(self.settings.recovery_interval_seconds):

@@ -9,10 +9,12 @@ import hashlib
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from portals.settings import Settings
 from storage.db import session_scope
 from storage.models import User, WebSession
 from storage.users import create_user
 from storage.web_sessions import active_session, purge_web_sessions, start_session
+from workflows.recovery import purge_dead_web_sessions
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 IDLE = dt.timedelta(minutes=30)
@@ -88,3 +90,25 @@ def test_keep_days_is_how_long_dead_logins_are_kept(any_engine: Engine) -> None:
     with session_scope(any_engine) as session:
         assert purge_web_sessions(session=session, now=NOW, keep_days=7) == 0
         assert purge_web_sessions(session=session, now=NOW, keep_days=4) == 1
+
+
+def test_the_recovery_loop_purges_with_the_idle_timeout(engine: Engine,
+                                                         settings: Settings) -> None:
+    """What the worker's recovery loop calls, beside the artifact purge."""
+    with session_scope(engine) as session:
+        user_id = create_user(session=session, username="kim", password="front-desk-pass").id
+    assert user_id is not None
+    now = dt.datetime.now(dt.UTC)
+    idle = dt.timedelta(minutes=settings.session_idle_minutes)
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        for seen in (dt.timedelta(minutes=1), dt.timedelta(days=1) + 2 * idle):
+            token = start_session(session=session, user=user,
+                                  lifetime=dt.timedelta(days=30))
+            row = session.get(WebSession, hashlib.sha256(token.encode()).hexdigest())
+            assert row is not None
+            row.last_seen_at = now - seen
+            session.add(row)
+    assert purge_dead_web_sessions(engine, settings) == 1
+    assert _left(engine) == 1
