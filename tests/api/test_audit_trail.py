@@ -22,7 +22,7 @@ from portals.access import Role
 from storage import repo
 from storage.api_tokens import create_token
 from storage.db import session_scope
-from storage.users import create_user
+from storage.users import create_user, get_user
 from tests.api.web_login import login, logout, page_csrf
 
 BOTH_DATABASES = True
@@ -387,22 +387,34 @@ def _rows(db: Engine) -> dict[int, tuple[Any, ...]]:
 
 def test_no_route_changes_or_removes_an_audit_row(app: FastAPI, client: TestClient,
                                                    auth: dict[str, str], db: Engine) -> None:
+    """Every route the app serves, called by the admin token (/v1) or a logged-in
+    administrator (pages) with no body, junk JSON and junk forms (with a valid CSRF token),
+    with unknown ids and ids that exist (another person's: the caller's own login must
+    survive the sweep): every audit row that was there is there, unchanged."""
     _login(client, db)
+    _person(db, "victim", {Role.FRONT_DESK})
     _seed(db)
     _add(db, NOW - 9000 * 24 * HOUR, action="ancient.event", detail="older than retention")
     _add(db, NOW, detail="'; DELETE FROM audit_events; --", target_id="' OR 1=1 --")
     before = _rows(db)
     assert len(before) >= 7
     some_id = str(max(before))
-    ids = dict.fromkeys(("job_id", "run_id", "document_id", "artifact_id"), "0" * 32)
-    ids["path"] = "index.html"
+    with session_scope(db) as session:
+        victim = get_user(session=session, username="victim")
+        assert victim is not None and victim.id is not None
+        victim_id = str(victim.id)
+    hex_ids = dict.fromkeys(("job_id", "run_id", "document_id", "artifact_id"), "0" * 32)
     csrf = page_csrf(client.get("/admin/audit").text)
     junk_query = {"limit": "-1", "since": "junk", "id": some_id, "event_id": some_id}
-    calls = 0
-    for method, path in _served(app):
-        for id_value in ("999999", some_id, "1"):
-            url = _concrete(path, {**{k: id_value for k in ("pa_id", "account_id",
-                                                             "user_id", "token_id")}, **ids})
+    routes = _served(app)
+    assert ("GET", "/admin/audit.csv") in routes and ("GET", "/v1/audit/export.csv") in routes
+    for method, path in routes:
+        if path == "/logout":
+            assert client.get("/admin/audit").status_code == 200  # still logged in
+        for id_value in ("999999", some_id, victim_id):
+            ids = {**dict.fromkeys(("pa_id", "account_id", "user_id", "token_id"), id_value),
+                   **hex_ids, "path": "index.html"}
+            url = _concrete(path, ids)
             headers = auth if path.startswith("/v1/") else {}
             if method == "GET":
                 client.get(url, headers=headers, follow_redirects=False)
@@ -414,9 +426,11 @@ def test_no_route_changes_or_removes_an_audit_row(app: FastAPI, client: TestClie
                 client.request(method, url, headers=headers, follow_redirects=False,
                                data={"csrf": csrf, "id": some_id, "reason": "junk",
                                      "note": "junk", "confirm": "yes"})
-            calls += 1
-    assert calls >= 60
+    assert len(routes) >= 60
 
     after = _rows(db)
     assert {i: after.get(i) for i in before} == before
-    assert len(after) > len(before)  # the routes added their own events
+    with db.connect() as conn:
+        added = set(conn.execute(text("SELECT action FROM audit_events WHERE id > :last"),
+                                 {"last": max(before)}).scalars())
+    assert {"audit.export", "user.logout"} <= added  # the sweep reached both ends
