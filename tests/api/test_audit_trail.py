@@ -145,6 +145,20 @@ def test_bad_filters_are_a_422_naming_the_field(
         assert [e["field"] for e in response.json()["detail"]] == [field]
 
 
+def test_the_calendars_ends_are_filters_like_any_other(
+    client: TestClient, auth: dict[str, str], db: Engine
+) -> None:
+    ids = _seed(db)
+    everything = [ids["retry"], ids["view"], ids["failed"], ids["login"]]
+    assert _ids(client, auth, since="0001-01-01T00:00:00Z",
+                until="9999-12-31T23:59:59Z") == everything
+    assert _ids(client, auth, until="0001-01-02T00:00:00") == []
+    _login(client, db)
+    page = client.get("/admin/audit", params={"since": "0001-01-01", "until": "9999-12-30",
+                                               "action": "user."})
+    assert page.status_code == 200 and _shown(page.text) == ["boss", "mallory", "ana"]
+
+
 def test_export_is_csv_with_every_column_and_no_formulas(
     client: TestClient, auth: dict[str, str], db: Engine
 ) -> None:
