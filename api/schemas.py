@@ -328,16 +328,6 @@ class AccountPublic(BaseModel):
     created_at: UtcDatetime
 
 
-class AuditPublic(BaseModel):
-    id: int
-    at: UtcDatetime
-    actor: str
-    action: str
-    target_type: str
-    target_id: str
-    detail: str | None
-
-
 class HealthPublic(BaseModel):
     status: str
     database: str

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from api.schemas import (
     AccountPublic,
     ArtifactPublic,
-    AuditPublic,
     CheckPublic,
     CheckSummary,
     ClaimCheckPublic,
@@ -22,7 +21,7 @@ from api.schemas import (
 from api.services import resolutions
 from portals.jobs import get_kind
 from storage import repo
-from storage.models import Artifact, AuditEvent, CarrierAccount, Job, Run
+from storage.models import Artifact, CarrierAccount, Job, Run
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +136,3 @@ def account_public(account: CarrierAccount) -> AccountPublic:
                          session_saved_at=account.session_saved_at,
                          created_at=account.created_at)
 
-
-def audit_public(event: AuditEvent) -> AuditPublic:
-    assert event.id is not None
-    return AuditPublic(id=event.id, at=event.at, actor=event.actor, action=event.action,
-                       target_type=event.target_type, target_id=event.target_id,
-                       detail=event.detail)
