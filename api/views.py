@@ -82,12 +82,19 @@ def load_result(*, session: Session, job_id: str) -> Any:
 
 
 def _documents(session: Session, job: Job, url: ArtifactUrl) -> list[DocumentLink]:
-    resource = get_kind(job.kind).resource
+    """A result's documents, linked under the job itself (the kind's permission opens
+    them), never under the run's artifacts (the failed-run workspace's)."""
+    kind = get_kind(job.kind)
+    if url is api_artifact_url:
+        base = f"/v1/{kind.resource}/{job.id}/documents"
+    elif url is ui_artifact_url:
+        base = f"{kind.ui_page}/{job.id}/documents"
+    else:
+        base = ""
     return [
         DocumentLink(id=a.id, kind=a.kind, filename=a.filename,
                      content_type=a.content_type, size=a.size, sha256=a.sha256,
-                     url=f"/v1/{resource}/{job.id}/documents/{a.id}"
-                     if url is api_artifact_url else url(a))
+                     url=f"{base}/{a.id}" if base else url(a))
         for a in repo.result_documents(session=session, job_id=job.id)
     ]
 

@@ -16,17 +16,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from api.artifacts import artifact_response
 from api.audit_reads import FRAGMENT_DEDUPE, audit_read, read_target
 from api.deps import (
     SessionDep,
     SettingsDep,
     StaffUser,
+    StoreDep,
     TemplatesDep,
     VaultDep,
     allow_ui,
     verify_csrf,
 )
-from api.services import NotFoundError, StateConflict, enter_code, retry_check
+from api.services import NotFoundError, StateConflict, enter_code, read_artifact, retry_check
 from api.ui import flash, redirect, render, safe_next
 from bots.registry import UnknownCarrier, registry
 from portals.access import kind_permission
@@ -80,6 +82,25 @@ def ui_job_router(kind: JobKind, *, noun: str, missing: str, page_template: str,
             return render(request, templates, "error.html", {"message": missing},
                           status_code=404, user=user)
         return render(request, templates, page_template, found, user=user)
+
+    @router.get(base + "/{job_id}/documents/{document_id}", response_class=Response)
+    def job_document(job_id: str, document_id: str, session: SessionDep, store: StoreDep,
+                     user: StaffUser) -> Response:
+        """A document kept with the result (a benefit summary, a remittance): whoever may
+        read the job may open it; every view audited."""
+        if job_of(session, job_id, kind) is None:
+            return HTMLResponse(missing, status_code=404)
+        document = next((a for a in repo.result_documents(session=session, job_id=job_id)
+                         if a.id == document_id), None)
+        if document is None:
+            return HTMLResponse("No such document.", status_code=404)
+        try:
+            artifact, data = read_artifact(session=session, store=store,
+                                           run_id=document.run_id, artifact_id=document.id,
+                                           actor=user)
+        except NotFoundError as exc:
+            return HTMLResponse(str(exc), status_code=404)
+        return artifact_response(artifact, data)
 
     @router.get(base + "/{job_id}/fragment", response_class=HTMLResponse)
     def job_fragment(job_id: str, request: Request, session: SessionDep,

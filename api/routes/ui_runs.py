@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from api import runs_workspace, trace_viewer
 from api.artifacts import artifact_response
+from api.audit_reads import audit_list
 from api.deps import SessionDep, StaffUser, StoreDep, TemplatesDep, verify_csrf
 from api.runs_workspace import (
     PAGE_SIZE,
@@ -77,6 +78,9 @@ def failed_runs(request: Request, session: SessionDep, templates: TemplatesDep,
     shown = [row.run for group in page.groups for row in group.rows[:RUNS_SHOWN_PER_GROUP]]
     public = {run.id: run for run in runs_public(session=session, runs=shown,
                                                  url=ui_artifact_url)}
+    # the page names patients (member id, last name) beside each run: a PHI read
+    audit_list(session=session, actor=user, target="run", resource="runs/failed",
+               filters=filters.fields(), ids=[run.id for run in shown])
     return render(request, templates, "runs_failed.html", {
         "page": page, "filters": filters, "public": public, "pages": _pages(),
         "reasons": RESOLVE_REASONS, "per_group": RUNS_SHOWN_PER_GROUP,

@@ -110,6 +110,8 @@ READS = [
     (False, "/checks/{check}/fragment", "check.view", "check", "check"),
     (False, "/claims/{claim}", "claim_search.view", "claim_search", "claim"),
     (False, "/claims/{claim}/fragment", "claim_search.view", "claim_search", "claim"),
+    (False, "/claims/{claim}/documents/{claim_document}", "artifact.view", "artifact",
+     "claim_document"),
     (False, "/prior-auths/{pa}", "prior_auth.view", "prior_auth", "pa"),
     (False, "/prior-auths/{pa}/fragment", "prior_auth.view", "prior_auth", "pa"),
     (False, "/prior-auths/new?check={check}", "check.view", "check", "check"),
@@ -130,6 +132,7 @@ LISTS = [
     (False, "/", "check.list", "eligibility-checks", "check"),
     (False, "/claims", "claim_search.list", "claim-status-checks", "claim"),
     (False, "/prior-auths?status=all", "prior_auth.list", "prior-auths", "pa"),
+    (False, "/runs/failed", "run.list", "runs/failed", "run"),
 ]
 
 

@@ -110,7 +110,7 @@ def test_a_stored_claim_result_reads_in_words(page: Page, live: LiveServer) -> N
     link = paid.get_by_test_id(f"claim-MH2026000101-document-{stored.document_id}")
     expect(link).to_have_text("EOB-EFT-88412907.pdf")
     href = link.get_attribute("href")
-    assert href == f"/ui/runs/{stored.run_id}/artifacts/{stored.document_id}"
+    assert href == f"/claims/{stored.job_id}/documents/{stored.document_id}"
     response = page.request.get(f"{live.url}{href}")
     assert response.status == 200 and response.body() == EOB_PDF
     with session_scope(live.engine) as session:

@@ -104,8 +104,9 @@ def test_claim_page_reads_as_a_billing_person_reads_it(
     assert 'data-testid="claim-MH2026000404-dates">2026-07-01 to 2026-07-02<' in page
     assert 'data-testid="claim-MH2026000404-payment-1-number">004417<' in page
     assert "Patient responsibility — 3: Co-payment amount" in text
-    # the remittance is linked behind login, with the claim whose payment it is
-    link = f"/ui/runs/{stored.run_id}/artifacts/{stored.document_id}"
+    # the remittance is linked under the search (the claims permission opens it), with the
+    # claim whose payment it is
+    link = f"/claims/{stored.job_id}/documents/{stored.document_id}"
     assert f'href="{link}" data-testid="claim-MH2026000101-document-' in page
     assert f'href="{link}" data-testid="document-{stored.document_id}"' in page
 
@@ -114,7 +115,7 @@ def test_remittance_download_is_behind_login_and_audited(
     app: FastAPI, ui: TestClient, db: Engine
 ) -> None:
     stored = store_claims(db, make_claim_search(db), store=app.state.store)
-    link = f"/ui/runs/{stored.run_id}/artifacts/{stored.document_id}"
+    link = f"/claims/{stored.job_id}/documents/{stored.document_id}"
 
     response = ui.get(link)
 
