@@ -58,7 +58,8 @@ def test_an_unknown_outcome_is_resubmitted_audited_and_queued(
     new_job = response.json()["job_id"]
     assert response.json()["state"] == "queued" and new_job != job_id
     assert queue.check_ids() == [new_job]
-    assert audit_of(db, RESOLVE_ACTION) == [("admin-token", pa_id, "resubmit: Not in the portal list")]
+    assert audit_of(db, RESOLVE_ACTION) == [
+        ("admin-token", pa_id, "resubmit: Not in the portal list")]
     assert events_of(db, pa_id)[-2:] == ["outcome_unknown", "resolved_resubmit"]
     # now queued: a second decision is a conflict, and nothing more is queued
     again = client.post(f"{URL}/{pa_id}/resolve", headers=auth,
