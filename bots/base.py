@@ -184,6 +184,14 @@ class CarrierBot(ABC):
     mfa_kinds: ClassVar[frozenset[MfaKind]] = frozenset()
     prior_auth_limits: ClassVar[UploadLimits | None] = None
     """Declared by every bot that serves prior authorization."""
+    max_concurrent_pages: ClassVar[int] = 4
+    """How many jobs of one portal account may act at once, each in its own page of the
+    account's one logged-in context. A portal that keeps "the current member" in its
+    server session (a second tab changes what the first shows) declares 1. Settings can
+    lower it, never raise it."""
+    lookups_per_minute: ClassVar[int] = 60
+    """The most lookups one portal account should make a minute (a budget shared by every
+    worker); settings can lower it."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
