@@ -124,6 +124,19 @@ class Settings(BaseSettings):
         "worker kills itself (SIGKILL) when a job's first run reports this step "
         "(before_upload, during_upload, after_upload, after_submit_click, after_reference). "
         "Never set in production.")
+    max_concurrent_pages: int | None = Field(
+        default=None, ge=1,
+        description="Global cap on how many jobs of one portal account act at once (pages of "
+        "its one logged-in context), for every carrier. Can only lower what a carrier's bot "
+        "declares (4 by default, 1 for a portal that keeps the current member in its server "
+        "session), never raise it. Unset: each bot's own value.",
+    )
+    lookups_per_minute: int | None = Field(
+        default=None, ge=1,
+        description="Global cap on lookups one portal account makes a minute, shared by every "
+        "worker, for every carrier. Can only lower what a carrier's bot declares (60 by "
+        "default), never raise it. Unset: each bot's own value.",
+    )
     retry_backoff_seconds: float = Field(
         default=20.0, ge=0, description="First retry delay; doubles for each later attempt."
     )
