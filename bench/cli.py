@@ -136,3 +136,79 @@ def prior_auth(carriers: tuple[str, ...], count: int, kill_at: str, threads: int
     if not report.passed:
         raise click.ClickException("prior authorization was not exactly once, or documents "
                                    "or decisions were wrong (see the table)")
+
+
+@bench.command("throughput")
+@click.option("--carrier", "carriers", multiple=True,
+              help="Carrier to run (repeatable). Default: every carrier whose bot serves "
+              "eligibility.")
+@click.option("--lookups", default=40, show_default=True, type=click.IntRange(1, 500),
+              help="Eligibility lookups of distinct sandbox members per carrier and latency.")
+@click.option("--latency-ms", "latencies", multiple=True, type=click.IntRange(0, 60_000),
+              help="The sandbox's added latency per request (repeatable). Default: 0 and 250.")
+@click.option("--in-flight", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Product path: requests outstanding at once.")
+@click.option("--worker-threads", default=2, show_default=True, type=click.IntRange(1, 32),
+              help="Product path: worker threads (`portals worker`'s default).")
+@click.option("--redis-url", default=None,
+              help="Redis for the queue (a database nothing else uses: the bench empties "
+              "it). Default: an embedded Redis started for the run.")
+@click.option("--report", "report_path", default="bench/reports/throughput.json",
+              show_default=True, type=click.Path(path_type=Path),
+              help="Where to write the JSON report.")
+def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ...],
+               in_flight: int, worker_threads: int, redis_url: str | None,
+               report_path: Path) -> None:
+    """Lookups per minute on one portal account: a naive bot (a new browser and a full
+    login per lookup), the product (API, queue, workers) and the portal's own floor.
+    Prints throughput, p50/p95, ratios, peak memory, CPU per lookup, logins per account
+    and accuracy; timing goals are printed, never enforced. Exits 1 only if a result is
+    wrong or missing, or the product logged in to an account more than once."""
+    import tempfile
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bench.throughput import (
+        LATENCIES,
+        eligibility_carriers,
+        print_report,
+        run_bench,
+        total_lookups,
+    )
+    from portals.settings import get_settings
+
+    serving = eligibility_carriers()
+    names = list(dict.fromkeys(carriers)) or serving
+    for name in names:
+        if name not in serving:
+            raise click.BadParameter(f"{name} does not serve eligibility (these do: "
+                                     f"{', '.join(serving)})", param_hint="--carrier")
+    chosen = tuple(dict.fromkeys(latencies)) or LATENCIES
+    console = Console(stderr=True)
+    with tempfile.TemporaryDirectory(prefix="tp-bench-redis-") as folder:
+        embedded = redis_url is None
+        if redis_url is None:
+            from portals.redis_local import embedded_redis_url
+
+            redis_url = embedded_redis_url(Path(folder))
+        try:
+            with Progress(console=console) as bar:
+                task = bar.add_task("throughput", total=total_lookups(names, lookups, chosen))
+                report = run_bench(
+                    names, lookups=lookups, latencies=chosen, in_flight=in_flight,
+                    worker_threads=worker_threads, redis_url=redis_url,
+                    browser_path=get_settings().browser_path,
+                    progress=lambda text, n: bar.update(task, advance=n, description=text))
+        finally:
+            if embedded:
+                from portals.redis_local import stop_embedded_redis
+
+                stop_embedded_redis(Path(folder))
+    print_report(report, Console(width=None if sys.stdout.isatty() else 200))
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps(report.as_dict(), indent=2))
+    click.echo(f"report: {report_path}")
+    if not report.passed:
+        raise click.ClickException("a lookup's result was wrong or missing, or the product "
+                                   "logged in to one account more than once (see the table)")
