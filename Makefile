@@ -59,7 +59,9 @@ demo: install
 # The full accuracy population (every member of every carrier, every job kind) on layout
 # v1 (every member exact) and v2 (every lookup fails loudly, nothing produced); pytest runs
 # a sample. Then prior authorization through the queue, without and with a worker killed at
-# every step of a submission. Everything runs; the target fails if any misses its bar.
+# every step of a submission; then throughput on one account (naive bot, product, floor; its
+# timing goals are printed, not enforced). Everything runs; the target fails if any misses
+# its bar.
 .PHONY: bench
 bench: install
 	status=0; \
@@ -68,6 +70,7 @@ bench: install
 	$(BIN)/portals bench prior-auth --report bench/reports/prior-auth.json || status=1; \
 	$(BIN)/portals bench prior-auth --kill-at all --requests 2 \
 	  --report bench/reports/prior-auth-kill.json || status=1; \
+	$(BIN)/portals bench throughput --report bench/reports/throughput.json || status=1; \
 	exit $$status
 
 clean:
