@@ -146,6 +146,9 @@ def prior_auth(carriers: tuple[str, ...], count: int, kill_at: str, threads: int
               help="Eligibility lookups of distinct sandbox members per carrier and latency.")
 @click.option("--latency-ms", "latencies", multiple=True, type=click.IntRange(0, 60_000),
               help="The sandbox's added latency per request (repeatable). Default: 0 and 250.")
+@click.option("--naive-lookups", type=click.IntRange(1, 500),
+              help="Lookups on the naive path alone. Default: --lookups. (On a TOTP carrier "
+              "each naive login waits for a fresh 30-second code step.)")
 @click.option("--in-flight", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Product path: requests outstanding at once.")
 @click.option("--worker-threads", default=2, show_default=True, type=click.IntRange(1, 32),
@@ -157,8 +160,8 @@ def prior_auth(carriers: tuple[str, ...], count: int, kill_at: str, threads: int
               show_default=True, type=click.Path(path_type=Path),
               help="Where to write the JSON report.")
 def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ...],
-               in_flight: int, worker_threads: int, redis_url: str | None,
-               report_path: Path) -> None:
+               naive_lookups: int | None, in_flight: int, worker_threads: int,
+               redis_url: str | None, report_path: Path) -> None:
     """Lookups per minute on one portal account: a naive bot (a new browser and a full
     login per lookup), the product (API, queue, workers) and the portal's own floor.
     Prints throughput, p50/p95, ratios, peak memory, CPU per lookup, logins per account
@@ -194,9 +197,11 @@ def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ..
             redis_url = embedded_redis_url(Path(folder))
         try:
             with Progress(console=console) as bar:
-                task = bar.add_task("throughput", total=total_lookups(names, lookups, chosen))
+                task = bar.add_task("throughput", total=total_lookups(
+                    names, lookups, chosen, naive_lookups))
                 report = run_bench(
-                    names, lookups=lookups, latencies=chosen, in_flight=in_flight,
+                    names, lookups=lookups, latencies=chosen, naive_lookups=naive_lookups,
+                    in_flight=in_flight,
                     worker_threads=worker_threads, redis_url=redis_url,
                     browser_path=get_settings().browser_path,
                     progress=lambda text, n: bar.update(task, advance=n, description=text))

@@ -514,6 +514,7 @@ def _product(portal: _Portal, members: list[dict[str, str]], latency_ms: int, in
             threads=worker_threads, portal_urls={portal.carrier: portal.url}))
         control = running.controls[portal.carrier]
         control.set_knobs(latency_ms=latency_ms)
+        _wait_for_workers(redis_url)
         api = outer.enter_context(httpx.Client(
             base_url=running.api_url, timeout=30,
             headers={"Authorization": f"Bearer {running.token}"}))
@@ -559,6 +560,23 @@ def _product(portal: _Portal, members: list[dict[str, str]], latency_ms: int, in
         if running.deaths():
             product.problems.append(f"{running.deaths()} worker deaths")
     return product
+
+
+def _wait_for_workers(redis_url: str, timeout: float = 60) -> None:
+    """Until the worker processes fetch from the queue (Dramatiq's heartbeats in Redis):
+    a night's workers are running before its first lookup, so their start is not charged
+    to the first lookups. Chromium still starts on a worker thread's first job."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while client.zcard("dramatiq:__heartbeats__") < 1:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no worker fetched from the queue in {timeout:.0f} s")
+            time.sleep(0.1)
+    finally:
+        client.close()
 
 
 def _flush(redis_url: str) -> None:
@@ -631,7 +649,7 @@ def print_report(report: Report, console: Any) -> None:
     for f in report.runs:
         for path in (f.naive, f.product):
             product = path is f.product
-            rss = path.peak_rss_mb
+            rss, pss = path.peak_rss_mb, path.peak_pss_mb
             table.add_row(
                 f.carrier, f"{f.latency_ms} ms", path.name, num(path.per_minute, ".1f"),
                 num(path.p50), num(path.p95),
@@ -640,6 +658,7 @@ def print_report(report: Report, console: Any) -> None:
                 num(f.product_over_naive) if product else "",
                 f"{rss.get('total', 0):.0f} (py {rss.get('python', 0):.0f}, chromium "
                 f"{rss.get('chromium', 0):.0f}, other {rss.get('other', 0):.0f})",
+                f"{pss.get('total', 0):.0f} (chromium {pss.get('chromium', 0):.0f})",
                 num(path.cpu_seconds_per_lookup), str(path.max_logins_per_account),
                 f"{path.exact}/{path.lookups}")
     console.print(table)
