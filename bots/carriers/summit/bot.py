@@ -67,6 +67,13 @@ class SummitBot(CarrierBot):
     capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
                               Capability.PRIOR_AUTH})
     prior_auth_limits = PS.LIMITS
+    max_concurrent_pages = 1
+    """Summit Online keeps "the current member" in the server session: every search selects
+    its member into the session and every member page (eligibility, benefit lists, claims,
+    remittances) shows that member, whatever its URL says. A second page of the same
+    session searching another member silently turns the first page's next page into that
+    member's, so one account's jobs take turns in one page. (The bot also refuses every
+    page of another member, PatientMismatch, should two pages ever act at once.)"""
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
@@ -115,14 +122,19 @@ class SummitBot(CarrierBot):
         detail = parse_detail(portal.html)
         verify_patient(detail.member, request)  # before reading anything more
         ctx.on_event("benefits")
-        sections = {code: self._section(portal, code, href)
+        sections = {code: self._section(portal, code, href, detail.member_line)
                     for code, href in detail.links.items()}
         result = assemble(detail, sections)
         verify_patient(result.member, request)
         return result
 
-    def _section(self, portal: SummitPortal, code: str, href: str) -> list[SectionPage]:
-        """Every page of one benefit list: its first page, then "Next >>" to the last."""
+    def _section(self, portal: SummitPortal, code: str, href: str, member_line: str
+                 ) -> list[SectionPage]:
+        """Every page of one benefit list: its first page, then "Next >>" to the last. Each
+        page must name the member of the eligibility page (``member_line``) before anything
+        else about it is judged: the portal shows the session's current member, which
+        another page of the session may have changed meanwhile (PatientMismatch, never a
+        mixed result and never mistaken for a changed layout)."""
         main = portal.frame()
         states = {"logon": S.LOGON_FORM, "section": S.SECTION_TABLE}
         state = portal.follow(main, href, states)
@@ -131,6 +143,9 @@ class SummitBot(CarrierBot):
             if state == "logon":
                 raise NeedsLogin()
             pages.append(parse_section(portal.html, code))
+            if pages[-1].member_line != member_line:
+                raise PatientMismatch("a benefit page shows another member than the one "
+                                      "requested")
             if not pages[-1].has_next:
                 return pages
             if len(pages) >= pages[0].pages:
