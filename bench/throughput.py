@@ -138,6 +138,7 @@ class Floor:
     warm_lookup_seconds: float = 0.0
     """The bot's own wall time for the same warm lookups (run_bot, a session saved)."""
     samples: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -352,7 +353,6 @@ class _Portal:
     carrier: str
     url: str
     timer: _Timed
-    thread_name: str
 
     def control(self) -> Any:
         from fixtures.sandbox.server import SandboxControl
@@ -481,14 +481,18 @@ def _naive_and_floor(portal: _Portal, members: list[dict[str, str]],
                 begun = time.monotonic()
                 try:
                     lookup(browser, sessions, member)
+                except BotError as exc:  # its times would not be a lookup's: left out
+                    floor.problems.append(f"warm lookup {member['member_id']}: {exc.code}")
+                    continue
                 finally:
-                    walls.append(time.monotonic() - begun)
                     portal.timer.log = None
+                walls.append(time.monotonic() - begun)
                 counts.append(control.state()["requests"] - before)
                 server_times.append(sum(seconds for _path, seconds in log))
-            floor.requests = statistics.median(counts)
-            floor.seconds = round(statistics.median(server_times), 4)
-            floor.warm_lookup_seconds = round(statistics.median(walls), 3)
+            if walls:
+                floor.requests = statistics.median(counts)
+                floor.seconds = round(statistics.median(server_times), 4)
+                floor.warm_lookup_seconds = round(statistics.median(walls), 3)
             floor.samples = len(walls)
         finally:
             browser.close()
@@ -610,7 +614,7 @@ def run_bench(carriers: list[str], *, lookups: int = 40,
         timer = _Timed(build_app(carrier))
         name = f"bench-sandbox-{carrier}"
         with _serve(timer, name) as url:
-            portal = _Portal(carrier, url, timer, name)
+            portal = _Portal(carrier, url, timer)
             idents = {t.native_id for t in threading.enumerate()
                       if t.name == name and t.native_id is not None}
 
@@ -667,9 +671,10 @@ def print_report(report: Report, console: Any) -> None:
                       f"{f.floor.seconds:.3f} s at the portal; a warm bot lookup "
                       f"{f.floor.warm_lookup_seconds:.2f} s; {f.in_flight} in flight, "
                       f"{f.worker_threads} worker threads")
-        for path in (f.naive, f.product):
-            for problem in path.problems[:10]:
-                console.print(f"  {f.carrier} {f.latency_ms} ms {path.name}: {problem}")
+        for name, problems in (("naive", f.naive.problems), ("product", f.product.problems),
+                               ("floor", f.floor.problems)):
+            for problem in problems[:10]:
+                console.print(f"  {f.carrier} {f.latency_ms} ms {name}: {problem}")
     console.print(f"  goals at 250 ms (printed, not asserted): product ÷ naive ≥ "
                   f"{GOALS['product_over_naive']:g}, p50 ÷ floor ≤ "
                   f"{GOALS['p50_over_floor']:g}, peak RSS ≤ {GOALS['peak_rss_mb']:g} MB, "

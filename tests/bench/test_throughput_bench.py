@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bench.throughput import run_bench
+from bench.throughput import Figures, Floor, PathFigures, _quantile, run_bench
 from portals.cli import main
-
-pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 BROWSER = Path("/usr/bin/chromium")
 
 
+@pytest.mark.browser
+@pytest.mark.redis
 def test_meridian_at_reduced_size(redis_url: str) -> None:
     # meridian's second factor is TOTP: each naive login waits for a fresh 30-second code
     # step, so the naive path makes two lookups here (enough to show a login per lookup)
@@ -62,3 +62,29 @@ def test_bad_arguments_are_named(args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["bench", "throughput", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_quantiles_are_nearest_rank() -> None:
+    assert _quantile([], 0.5) is None
+    assert _quantile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert _quantile([float(n) for n in range(1, 21)], 0.95) == 19.0
+    assert _quantile([1.0, 2.0], 0.95) == 2.0
+
+
+def _figures(*, product_logins: int, wrong: int = 0) -> Figures:
+    naive = PathFigures("naive", lookups=2, seconds=60, latencies=[20.0, 40.0], exact=2,
+                        logins_after={"a": 2})
+    product = PathFigures("product", lookups=2, seconds=6, latencies=[2.0, 4.0],
+                          exact=2 - wrong, wrong=wrong, logins_before={"b": 1},
+                          logins_after={"b": 1 + product_logins})
+    return Figures("meridian", 250, 8, 2, naive, product, Floor(requests=3, seconds=1.0))
+
+
+def test_timings_never_fail_the_run_but_wrong_results_and_second_logins_do() -> None:
+    slow = _figures(product_logins=1)
+    assert slow.product_over_naive == pytest.approx(10.0)
+    assert slow.p50_over_floor == pytest.approx(2.0)  # above the goal, yet passed
+    assert slow.passed
+    assert not _figures(product_logins=2).passed
+    assert not _figures(product_logins=1, wrong=1).passed
+    assert _figures(product_logins=2).as_dict()["product"]["logins"] == {"b": 2}
