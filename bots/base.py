@@ -189,7 +189,7 @@ class CarrierBot(ABC):
     account's one logged-in context. A portal that keeps "the current member" in its
     server session (a second tab changes what the first shows) declares 1. Settings can
     lower it, never raise it."""
-    lookups_per_minute: ClassVar[int] = 60
+    lookups_per_minute: ClassVar[int] = 240
     """The most lookups one portal account should make a minute (a budget shared by every
     worker); settings can lower it."""
 

@@ -1,7 +1,15 @@
-"""Runs one bot call in a fresh browser context: restores the saved session, records a
-Playwright trace, and on failure keeps a full-page screenshot, the page HTML and the trace
-(scrubbed of the account's secrets and of the portal session) before re-raising a typed
-error.
+"""Runs one bot call in a browser context carrying the account's portal session: restores
+the saved session, records a Playwright trace, and on failure keeps a full-page screenshot,
+the page HTML and the trace (scrubbed of the account's secrets and of the portal session)
+before re-raising a typed error.
+
+With a :class:`WarmContexts` pool (the worker's), an account's logged-in context stays open
+between its jobs: each job gets a new page in it and its own trace (discarded after a
+success, kept after a failure; never a chunk of the context's trace, whose archive would
+carry earlier jobs' pages), the session is re-saved only when the portal changed it,
+and the context is rebuilt from storage whenever the saved session is not the one it
+holds (another worker logged in, or a failure cleared it). Any failure closes the context:
+the next job starts clean. Idle contexts are closed after the pool's idle time.
 
 Failure artifacts never change a run's outcome: each is kept on its own, whatever goes
 wrong while keeping one (the browser, a full disk, the database) is logged as a warning
@@ -11,9 +19,13 @@ the bot's own error is what propagates.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,25 +54,123 @@ _STORAGE_VALUES_JS = """() => {
 }"""
 
 
-def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T]) -> T:
-    """Call ``call(page)`` in a fresh context carrying the account's saved session.
+def fingerprint(state: dict[str, Any] | None) -> str | None:
+    """A stable digest of a saved session (None for none)."""
+    if state is None:
+        return None
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class _Warm:
+    context: BrowserContext
+    browser: Browser
+    session: str | None
+    """The fingerprint of the saved session the context holds (restored or last saved)."""
+    last_used: float
+
+
+@dataclass
+class WarmContexts:
+    """One thread's open, logged-in contexts by account (sync Playwright is thread-bound,
+    so each worker thread keeps its own). ``idle_seconds``: a context unused that long is
+    closed at the next take."""
+
+    idle_seconds: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _open: dict[str, _Warm] = field(default_factory=dict)
+    created: int = 0
+    """Contexts built (the first job of an account, or after a discard): for the bench."""
+
+    def take(self, browser: Browser, ctx: BotContext
+             ) -> tuple[BrowserContext, bool, dict[str, Any] | None]:
+        """The account's context, whether it was warm, and the saved session. The saved
+        session is read every time: a context holding another one is rebuilt."""
+        self.close_idle()
+        key = ctx.credentials.account_key
+        state = ctx.sessions.load(key)
+        print_ = fingerprint(state)
+        warm = self._open.get(key)
+        if warm is not None and warm.browser is browser and browser.is_connected() \
+                and warm.session == print_:
+            return warm.context, True, state
+        self.discard(key)
+        context = _new_context(browser, ctx, state)
+        self.created += 1
+        self._open[key] = _Warm(context, browser, print_, self.clock())
+        return context, False, state
+
+    def saved(self, key: str, state: dict[str, Any]) -> bool:
+        """After a success: True when ``state`` differs from what was saved (save it)."""
+        warm = self._open.get(key)
+        print_ = fingerprint(state)
+        changed = warm is None or warm.session != print_
+        if warm is not None:
+            warm.session = print_
+            warm.last_used = self.clock()
+        return changed
+
+    def discard(self, key: str) -> None:
+        warm = self._open.pop(key, None)
+        if warm is not None:
+            _close(warm.context)
+
+    def close_idle(self) -> None:
+        now = self.clock()
+        for key in [k for k, w in self._open.items()
+                    if now - w.last_used >= self.idle_seconds or not w.browser.is_connected()]:
+            self.discard(key)
+
+    def close_all(self) -> None:
+        for key in list(self._open):
+            self.discard(key)
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+
+def _new_context(browser: Browser, ctx: BotContext,
+                 state: dict[str, Any] | None) -> BrowserContext:
+    context = browser.new_context(
+        storage_state=state,  # type: ignore[arg-type]
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(ctx.timeout_ms)
+    return context
+
+
+def _close(context: BrowserContext) -> None:
+    try:
+        context.close()
+    except Exception as err:  # never hides the run's own outcome
+        log.warning("browser context did not close: %s", type(err).__name__)
+
+
+def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
+            pool: WarmContexts | None = None) -> T:
+    """Call ``call(page)`` in a context carrying the account's saved session: a fresh one,
+    or with ``pool`` the account's warm one.
 
     The caller binds the bot and its job, e.g.
     ``run_bot(browser, ctx, lambda page: bot.check_eligibility(page, ctx, request))``.
     Raises typed :mod:`bots.errors` only (a Playwright timeout is "layout changed", a
     network error "portal unavailable"; other exceptions, bugs, pass unchanged), with the
     failure artifacts kept and, unless the error is retryable, the saved session cleared.
-    After a success the context's session is saved for the next run.
+    After a success the context's session is saved for the next run (when it changed).
     """
     key = ctx.credentials.account_key
-    state = ctx.sessions.load(key)
-    context = browser.new_context(
-        storage_state=state,  # type: ignore[arg-type]
-        viewport={"width": 1280, "height": 900},
-        accept_downloads=True,
-    )
+    if pool is None:
+        state = ctx.sessions.load(key)
+        context, warm = _new_context(browser, ctx, state), False
+    else:
+        context, warm, state = pool.take(browser, ctx)
+    page: Page | None = None
+    kept = False
     try:
-        context.set_default_timeout(ctx.timeout_ms)
+        # a whole trace per job, never a chunk of a longer one: a chunk's archive still
+        # carries the network log and resources of the context's earlier chunks (earlier
+        # patients' pages), which a failed job's downloadable trace must not
         context.tracing.start(screenshots=False, snapshots=True, sources=False)
         page = context.new_page()
         try:
@@ -69,17 +179,27 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T]) -> T:
             _keep_failure_artifacts(context, page, ctx, exc, state)
             _forget_session(ctx, exc)
             raise
-        ctx.sessions.save(key, context.storage_state())  # type: ignore[arg-type]
+        current = context.storage_state()
+        if pool is None or pool.saved(key, current):  # type: ignore[arg-type]
+            ctx.sessions.save(key, current)  # type: ignore[arg-type]
         try:
             context.tracing.stop()  # a success keeps no trace
-        except PlaywrightError as err:
+            kept = pool is not None
+        except PlaywrightError as err:  # not fit to keep warm: closed below
             log.warning("tracing did not stop after a success: %s", type(err).__name__)
         return result
     finally:
-        try:
-            context.close()
-        except Exception as err:  # never hides the run's own outcome
-            log.warning("browser context did not close: %s", type(err).__name__)
+        if kept and page is not None:
+            try:
+                page.close()
+            except Exception as err:
+                log.warning("page did not close: %s", type(err).__name__)
+                kept = False
+        if not kept:
+            if pool is not None:
+                pool.discard(key)
+            else:
+                _close(context)
 
 
 def _typed(call: Callable[[Page], T], page: Page) -> T:

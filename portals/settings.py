@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     bot_timeout_ms: int = Field(
         default=15_000, ge=1_000, description="How long a bot waits for a page state."
     )
+    warm_sessions: bool = Field(
+        default=True,
+        description="Keep each portal account's logged-in browser context open between its "
+        "jobs in a worker thread (a new page and trace chunk per job); off: a fresh context "
+        "per job.",
+    )
+    warm_idle_seconds: float = Field(
+        default=300.0, gt=0,
+        description="A warm context unused this long is closed (the next job restores the "
+        "saved session).",
+    )
     mfa_wait_seconds: float = Field(
         default=300.0, gt=0,
         description="How long a run waits for an out-of-band MFA code (from the inbox or "

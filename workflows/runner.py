@@ -4,7 +4,11 @@
   the lease, and a heartbeat renews it; a dead worker's job is claimed again once its
   lease lapses (see :mod:`workflows.recovery`), at most ``max_crashes`` times: a job that
   keeps killing its worker ends as failed for a person to look at.
-* One live login per portal account: a Redis lock per account around the bot call.
+* One live login per portal account: a Redis lock per account around the bot call, inside
+  the account's rate budget (:mod:`workflows.budgets`: lookups a minute, at once, and the
+  cool-down a throttling portal asked for, shared by every worker).
+* A worker thread keeps each account's logged-in context warm between its jobs
+  (:class:`bots.runtime.WarmContexts`, ``PORTALS_WARM_SESSIONS``).
 * A result is stored only when it passes its kind's guard: the requested patient's, and
   internally consistent (a claim's amounts balance).
 * Only ``retryable`` errors (portal unavailable) are retried, with backoff; a rejected
@@ -42,7 +46,7 @@ from sqlalchemy.engine import Engine
 from bots.base import BotContext, Credentials
 from bots.errors import AccountUnavailable, BotError, CommitRefused, PortalUnavailable
 from bots.registry import registry
-from bots.runtime import run_bot
+from bots.runtime import WarmContexts, run_bot
 from portals.jobs import JobKind, get_kind
 from portals.logging_setup import register_secret
 from portals.model import NotFound
@@ -53,6 +57,7 @@ from storage.crypto import Vault
 from storage.db import create_schema, make_engine, session_scope
 from storage.models import CarrierAccount, JobStatus, RunStatus, utcnow
 from workflows.broker import redis_url_for
+from workflows.budgets import Budget, limits_for
 from workflows.context import DbArtifactSink, DbCodeSource, DbDocumentSource, DbSessionStore
 from workflows.dispatch import send_job
 from workflows.locks import account_lock
@@ -76,6 +81,8 @@ class _Outcome:
 class _Thread:
     browser: Browser | None = None
     closer: AbstractContextManager[Browser] | None = None
+    warm: WarmContexts | None = None
+    """The thread's open account contexts (``PORTALS_WARM_SESSIONS``)."""
 
 
 class JobRunner:
@@ -95,6 +102,8 @@ class JobRunner:
         self.vault = Vault(settings.secret_key)
         self.store = ArtifactStore(settings.resolved_artifacts_dir, self.vault)
         self.redis = redis.Redis.from_url(redis_url_for(settings))
+        self.budget = Budget(self.redis, lease_seconds=settings.lease_seconds,
+                             max_wait_seconds=settings.lease_seconds)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._browser_factory = browser_factory or self._default_browser
         self._local = threading.local()
@@ -114,8 +123,20 @@ class JobRunner:
             state.browser = state.closer.__enter__()
         return state.browser
 
+    def warm_contexts(self) -> WarmContexts | None:
+        """This thread's warm account contexts (None when warm sessions are off)."""
+        if not self.settings.warm_sessions:
+            return None
+        state: _Thread = getattr(self._local, "state", None) or _Thread()
+        self._local.state = state
+        if state.warm is None:
+            state.warm = WarmContexts(idle_seconds=self.settings.warm_idle_seconds)
+        return state.warm
+
     def close_thread_browser(self) -> None:
         state: _Thread | None = getattr(self._local, "state", None)
+        if state and state.warm is not None:
+            state.warm.close_all()
         if state and state.closer is not None:
             state.closer.__exit__(None, None, None)
             state.browser = state.closer = None
@@ -212,11 +233,16 @@ class JobRunner:
             method = kind.recheck_method if recheck and kind.recheck_method else \
                 kind.bot_method
             handler = getattr(bot, method)
-            with account_lock(self.redis, account_id,
-                              lease_seconds=self.settings.lease_seconds) as held:
+            # the account's rate budget (lookups a minute, at once, a portal's cool-down)
+            # outside its lock: a job waiting for the budget blocks nobody
+            with self.budget.slot(carrier=request.carrier, account_id=account_id,
+                                  limits=limits_for(type(bot), self.settings)), \
+                    account_lock(self.redis, account_id,
+                                 lease_seconds=self.settings.lease_seconds) as held:
                 lock_lost = held.lost
                 result = run_bot(self.browser(), ctx,
-                                 lambda page: handler(page, ctx, request))
+                                 lambda page: handler(page, ctx, request),
+                                 pool=self.warm_contexts())
             if held.lost.is_set():  # another run may have used the account meanwhile
                 raise PortalUnavailable("the portal account's lock was lost during the run; "
                                         "its result is not trusted and it runs again later")
