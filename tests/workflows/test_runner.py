@@ -180,3 +180,36 @@ def test_a_held_check_is_not_run_twice(runner: JobRunner, account_id: int) -> No
     assert runner.run_job(job_id) is None
     with session_scope(runner.engine) as session:
         assert session.exec(select(Run).where(Run.job_id == job_id)).all() == []
+
+
+def test_jobs_of_one_account_share_one_warm_context(
+    runner: JobRunner, account_id: int, meridian: Any
+) -> None:
+    for member in members("meridian")[:3]:
+        assert runner.run_job(_queue(runner, member)) == JobStatus.SUCCEEDED
+    pool = runner.warm_contexts()
+    assert pool is not None and (pool.created, len(pool)) == (1, 1)
+    assert meridian.control.state()["successful_logins"][meridian.username] == 1
+    runner.close_thread_browser()
+    assert len(pool) == 0
+
+
+def test_a_portal_asking_to_wait_slows_the_account_for_the_next_job(
+    runner: JobRunner, account_id: int, meridian: Any
+) -> None:
+    # given a job that met the portal's maintenance page (503, Retry-After: 600)
+    meridian.control.set_knobs(maintenance=True)
+    assert runner.run_job(_queue(runner, members("meridian")[0])) == JobStatus.QUEUED
+    # when the portal is back and another job for the same account comes
+    meridian.control.set_knobs(maintenance=False)
+    before = meridian.control.state()["requests"]
+    second = _queue(runner, members("meridian")[1])
+    assert runner.run_job(second) == JobStatus.QUEUED
+    # then it waits out the cool-down the portal asked for without touching the portal
+    assert meridian.control.state()["requests"] == before
+    [run] = _runs(runner, second)
+    assert run.error_type == "portal_unavailable" and "cooling down" in (run.error_message or "")
+    check = _check(runner, second)
+    assert check.next_attempt_at is not None
+    wait = check.next_attempt_at.replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
+    assert wait > dt.timedelta(seconds=500)  # the portal's 600 s, not the backoff's seconds
