@@ -218,11 +218,8 @@ class SummitBot(CarrierBot):
         while True:
             if state == "logon":
                 raise NeedsLogin()
-            page = parse_claim_list(portal.html)
+            page = parse_claim_list(portal.html, request.member_id)  # PatientMismatch first
             page_number += 1
-            if page.member_id.upper() != request.member_id.strip().upper():
-                raise PatientMismatch("the claim list shows another member than the one "
-                                      "requested")
             if page.page != page_number or page.pages < page_number:
                 raise LayoutChanged(f"claim list: expected page {page_number}, the portal "
                                     f"showed {page.page} of {page.pages}")

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from bots import parsing as p
 from bots.carriers.summit import selectors as S
 from bots.carriers.summit.parse import check_layout, date, grid, money, name
-from bots.errors import LayoutChanged
+from bots.errors import LayoutChanged, PatientMismatch
 from portals.claims import (
     Adjustment,
     AdjustmentGroup,
@@ -123,15 +123,19 @@ def _optional(value: str) -> str | None:
 
 # -- the result list -------------------------------------------------------------------------
 
-def parse_claim_list(html: str) -> ClaimListPage:
+def parse_claim_list(html: str, member_id: str | None = None) -> ClaimListPage:
     """One page of a claim search result: whose, which claims (numbers and links), and
-    "Page k of N" with its "Next >>" link."""
+    "Page k of N" with its "Next >>" link. Given the requested ``member_id``, a list of
+    another member raises PatientMismatch before anything else about it is judged (the
+    portal shows the session's current member, whose claims may not fit the page)."""
     page = p.soup(html)
     check_layout(page, S.CLAIM_LIST_TITLE, S.CLAIM_LIST_HEADER)
     member_line = p.text(p.one(page, S.SECTION_MEMBER, "member line"), "member line")
     match = _MEMBER_LINE.match(member_line)
     if match is None:
         raise LayoutChanged(f"claim list: {member_line!r} is not 'NAME (MEMBER ID)'")
+    if member_id is not None and match.group(2).upper() != member_id.strip().upper():
+        raise PatientMismatch("the claim list shows another member than the one requested")
     criteria = p.text(p.one(page, S.CLAIM_CRITERIA, "search criteria"), "search criteria")
     table = p.one(page, S.CLAIM_LIST, "claim list")
     rows = grid(page, S.CLAIM_LIST, S.CLAIM_LIST_COLUMNS, "claim list")

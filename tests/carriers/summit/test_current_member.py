@@ -18,18 +18,19 @@ from bots.base import BotContext
 from bots.carriers.summit import selectors as S
 from bots.carriers.summit.bot import SummitBot
 from bots.carriers.summit.parse import parse_detail
+from bots.carriers.summit.parse_claims import parse_claim_list
 from bots.errors import PatientMismatch
 from bots.registry import registry
 from fixtures.sandbox.dataset import carrier_data
 from fixtures.sandbox.server import PortalAccount
 from fixtures.sandbox.summit import expected
 from fixtures.sandbox.summit.claims import patients
-from fixtures.sandbox.summit.claims_snapshots import PAGED_MEMBER, PAGED_WINDOW
+from fixtures.sandbox.summit.claims_snapshots import CLAIMS_DIR, PAGED_MEMBER, PAGED_WINDOW
 from fixtures.sandbox.summit.claims_view import member_line
 from fixtures.sandbox.summit.view import name
+from portals.claims import ClaimSearchRequest
 from portals.model import EligibilityResult, diff_results
 from tests.carriers.summit.helpers import (
-    TIMEOUT_MS,
     SummitUser,
     context,
     request_for,
@@ -39,6 +40,8 @@ from tests.carriers.summit.helpers import (
 MEMBERS = carrier_data("summit").members
 A, B = MEMBERS[0], MEMBERS[1]
 """Two members are enough: the one a lookup asks for, the one another tab selects."""
+TIMEOUT_MS = 20_000
+"""Generous: the other tab's whole search runs while the bot waits for its navigation."""
 
 
 def _line(member_id: str) -> str:
@@ -135,6 +138,47 @@ def test_the_bot_refuses_a_member_another_tab_switched_to(
         SummitBot().check_eligibility(first, ctx, request_for(A.member_id))
     assert switched == [switch_at]
     assert parse_detail(second.content()).member.member_id == B.member_id
+
+
+@pytest.mark.browser
+def test_the_claims_bot_refuses_the_list_of_a_member_another_tab_switched_to(
+    tabs: tuple[BrowserContext, Page, Page], summit: PortalAccount
+) -> None:
+    _browser_context, first, second = tabs
+    paged = next(p for p in patients() if p.member_id == PAGED_MEMBER)
+    other = next(m for m in MEMBERS if m.member_id != PAGED_MEMBER)
+    switched: list[str] = []
+
+    def after_search(route: Route) -> None:
+        if route.request.method != "POST" or switched:
+            route.continue_()
+            return
+        answered = route.fetch(max_redirects=0)  # the bot's inquiry selected its member
+        switched.append(other.member_id)
+        _search(second, summit, other.member_id)  # before the result list is served
+        route.fulfill(response=answered)
+
+    ctx = context(summit)
+    _signed_in(first, ctx)
+    first.route(re.compile(r"/SBAOnline/clmsearch\.asp$"), after_search)
+    start, end = PAGED_WINDOW
+    request = ClaimSearchRequest.model_validate({
+        "carrier": "summit", "member_id": paged.member_id, "date_of_birth": paged.date_of_birth,
+        "last_name": paged.last_name, "service_from": start, "service_to": end})
+    with pytest.raises(PatientMismatch):
+        SummitBot().search_claims(first, ctx, request)
+    assert switched == [other.member_id]
+
+
+def test_a_claim_list_of_another_member_is_refused_before_its_rows_are_judged() -> None:
+    """Another member's list may have no claims in the window (a page the parser would
+    otherwise call a changed layout): the member line is checked first."""
+    html = (CLAIMS_DIR / f"list-{PAGED_MEMBER}-1.html").read_text(encoding="utf-8")
+    assert parse_claim_list(html, PAGED_MEMBER.lower()).member_id == PAGED_MEMBER
+    emptied = re.sub(r"<tr[^>]*><td><a href=\"[^\"]*clmdetail[^\n]*</tr>", "", html)
+    assert "clmdetail" not in emptied
+    with pytest.raises(PatientMismatch):
+        parse_claim_list(emptied, A.member_id)
 
 
 def test_claims_pages_show_the_sessions_current_member(user: SummitUser) -> None:
