@@ -390,7 +390,9 @@ def _judge(path: PathFigures, carrier: str, member_id: str, result: Any) -> None
 
     if not isinstance(result, EligibilityResult):
         path.failed += 1
-        path.problems.append(f"{member_id}: no result ({type(result).__name__})")
+        detail = str(result)[:300] if isinstance(result, BaseException) else \
+            type(result).__name__  # a failed job's status and message, or NotFound
+        path.problems.append(f"{member_id}: no result ({detail})")
         return
     mismatches = diff_results(sandbox.get(carrier).expected(member_id), result)
     if mismatches:
