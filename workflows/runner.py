@@ -102,8 +102,10 @@ class JobRunner:
         self.vault = Vault(settings.secret_key)
         self.store = ArtifactStore(settings.resolved_artifacts_dir, self.vault)
         self.redis = redis.Redis.from_url(redis_url_for(settings))
+        # a job waits for its account's budget as long as for the account's lock (three
+        # leases): a busy account is a queue, not a failure that spends an attempt
         self.budget = Budget(self.redis, lease_seconds=settings.lease_seconds,
-                             max_wait_seconds=settings.lease_seconds)
+                             max_wait_seconds=settings.lease_seconds * 3)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._browser_factory = browser_factory or self._default_browser
         self._local = threading.local()
