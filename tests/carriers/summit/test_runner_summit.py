@@ -21,6 +21,7 @@ from storage.db import session_scope
 from storage.models import AccountStatus, CarrierAccount, Job, JobStatus
 from tests.carriers.summit.helpers import request_for
 from workflows.broker import setup_broker
+from workflows.budgets import cooldown_key
 from workflows.runner import JobRunner
 
 pytestmark = pytest.mark.browser
@@ -89,13 +90,18 @@ def test_throttled_check_is_requeued_after_retry_after_then_succeeds(
     # not due yet: nobody runs it early
     assert runner.run_job(job_id) is None
 
-    # when the portal answers again and the retry is due, then the check succeeds
+    # and the account cools down for every job, as long as the portal asked
+    assert runner.redis.exists(cooldown_key("summit", account_id))
+
+    # when the portal answers again and the retry is due (the cool-down over), then the
+    # check succeeds
     summit.control.set_knobs(throttle_rate=0.0)
     with session_scope(runner.engine) as session:
         row = session.get(Job, job_id)
         assert row is not None
         row.next_attempt_at = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
         session.add(row)
+    runner.redis.delete(cooldown_key("summit", account_id))  # its Retry-After has passed
     assert runner.run_job(job_id) == JobStatus.SUCCEEDED
     with session_scope(runner.engine) as session:
         result = repo.get_result(session=session, job_id=job_id)
