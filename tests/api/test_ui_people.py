@@ -240,6 +240,7 @@ def test_revoke_a_persons_token(admin: TestClient, db: Engine) -> None:
         joes, _ = create_token(session=session, user=other, name="joes", days=5)
     page = admin.get(f"/admin/people/{maria}").text
     assert "sync" in page and f'revoke-token-{token.id}"' in page and "joes" not in page
+    assert f'action="/admin/people/{maria}/tokens/{token.id}/revoke"' in page
     # the token of another person under this person's address: not found
     assert _post(admin, f"/admin/people/{maria}/tokens/{joes.id}/revoke")[0] == 404
     status, location, _ = _post(admin, f"/admin/people/{maria}/tokens/{token.id}/revoke")

@@ -132,6 +132,7 @@ def test_a_revoked_token_is_refused(billing: TestClient, db: Engine) -> None:
     plain = _shown_token(_make(billing)[1])
     (token,) = _tokens(db)
     page = billing.get("/account/tokens").text
+    assert f'action="/account/tokens/{token.id}/revoke"' in page  # the button posts here
     response = billing.post(f"/account/tokens/{token.id}/revoke",
                             data={"csrf": page_csrf(page)}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/account/tokens"
