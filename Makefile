@@ -48,10 +48,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Two pytest workers (pytest-xdist), a test file each at a time; each worker has its own
-# Redis database and sandbox portals (tests/conftest.py).
+# Three pytest workers (pytest-xdist), a test file each at a time (the browser tests spend
+# most of their time waiting on pages and one-time codes, not on the CPU); each worker has
+# its own Redis database and sandbox portals (tests/conftest.py). Benchmarks run end to end
+# at reduced size (marker "bench") run in their own process under make bench.
 test: install lint typecheck
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 3 --dist loadfile -m "not bench"
 
 demo: install
 	$(BIN)/portals demo --port $(PORT)
@@ -71,6 +73,7 @@ bench: install
 	$(BIN)/portals bench prior-auth --kill-at all --requests 2 \
 	  --report bench/reports/prior-auth-kill.json || status=1; \
 	$(BIN)/portals bench throughput --report bench/reports/throughput.json || status=1; \
+	$(BIN)/pytest -q -m bench tests/bench || status=1; \
 	exit $$status
 
 clean:

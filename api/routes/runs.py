@@ -29,7 +29,8 @@ VIEW_ACTION = "run.view"
 TARGET = "run"
 
 Carrier = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9_-]+$",
-                                      description="The carrier's name (e.g. meridian).")]
+                                      description="The carrier's registry name, as in "
+                                      "`portals carriers`.")]
 Kind = Annotated[str | None, Query(max_length=40, description="The job kind (eligibility, "
                                    "claim_status, prior_auth_submit, prior_auth_status).")]
 ErrorType = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",

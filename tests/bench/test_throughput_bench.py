@@ -19,6 +19,7 @@ BROWSER = Path("/usr/bin/chromium")
 
 @pytest.mark.browser
 @pytest.mark.redis
+@pytest.mark.bench
 def test_meridian_at_reduced_size(redis_url: str) -> None:
     # meridian's second factor is TOTP: a second naive login would wait for a fresh
     # 30-second code step, so the naive path makes one lookup here (the bench makes all)
