@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,9 +23,17 @@ from portals.model import EligibilityResult
 from tests.bots.test_runtime_trace import KEY, _artifact, _context, _request
 
 pytestmark = pytest.mark.browser
+CARRIER = "summit"
+"""A carrier whose second factor (security questions) answers at once: a TOTP login waits
+for a time step no earlier login used, up to 30 s each."""
 OTHER_FAMILY = 4
 """A member of another family than member 0 (whose id and name a failed job's trace of
 this member must not hold)."""
+
+
+@pytest.fixture
+def summit(sandbox_portal: Callable[[str], PortalAccount]) -> PortalAccount:
+    return sandbox_portal(CARRIER)
 
 
 class CountingSessions(MemorySessionStore):
@@ -42,8 +51,8 @@ class CountingSessions(MemorySessionStore):
 def _lookup(browser: Browser, portal: PortalAccount, sessions: MemorySessionStore,
             pool: WarmContexts, index: int) -> Any:
     ctx = _context(portal, sessions)
-    request = _request("meridian", index)
-    bot = registry.get("meridian")()
+    request = _request(CARRIER, index)
+    bot = registry.get(CARRIER)()
     return ctx, run_bot(browser, ctx, lambda page: bot.check_eligibility(page, ctx, request),
                         pool=pool)
 
@@ -53,15 +62,15 @@ def _logins(portal: PortalAccount) -> int:
 
 
 def test_one_login_serves_several_jobs_in_one_context(
-    browser: Browser, meridian: PortalAccount
+    browser: Browser, summit: PortalAccount
 ) -> None:
-    meridian.control.set_knobs(announcement="none")
+    summit.control.set_knobs(announcement="none")
     sessions, pool = CountingSessions(), WarmContexts()
     for index in range(3):
-        _, result = _lookup(browser, meridian, sessions, pool, index)
+        _, result = _lookup(browser, summit, sessions, pool, index)
         assert isinstance(result, EligibilityResult)
-        assert result.member.member_id == members("meridian")[index]["member_id"]
-    assert (pool.created, len(pool), _logins(meridian)) == (1, 1, 1)
+        assert result.member.member_id == members(CARRIER)[index]["member_id"]
+    assert (pool.created, len(pool), _logins(summit)) == (1, 1, 1)
     # the session is saved after the login, and again only when the portal changed it
     assert sessions.saved
     assert all(a != b for a, b in zip(sessions.saved, sessions.saved[1:], strict=False))
@@ -70,31 +79,31 @@ def test_one_login_serves_several_jobs_in_one_context(
 
 
 def test_a_failure_closes_the_context_and_its_trace_holds_only_its_own_job(
-    browser: Browser, meridian: PortalAccount
+    browser: Browser, summit: PortalAccount
 ) -> None:
-    meridian.control.set_knobs(announcement="none")
+    summit.control.set_knobs(announcement="none")
     sessions, pool = CountingSessions(), WarmContexts()
-    first = members("meridian")[0]
-    _lookup(browser, meridian, sessions, pool, 0)
+    first = members(CARRIER)[0]
+    _lookup(browser, summit, sessions, pool, 0)
     # when the next job on the warm context fails (the portal shows another member)
-    meridian.control.set_knobs(swap_member=True)
+    summit.control.set_knobs(swap_member=True)
     with pytest.raises(PatientMismatch):
-        ctx, _ = _lookup(browser, meridian, sessions, pool, OTHER_FAMILY)
+        ctx, _ = _lookup(browser, summit, sessions, pool, OTHER_FAMILY)
     # then the context is gone and the saved session cleared
     assert len(pool) == 0 and sessions.load(KEY) is None
     # and the failed job's trace is its own: the earlier patient's page is not in it
-    ctx = _failed_ctx(browser, meridian, sessions, pool)
+    ctx = _failed_ctx(browser, summit, sessions, pool)
     trace = _artifact(ctx, "trace")
     with zipfile.ZipFile(io.BytesIO(trace)) as archive:
         text = b"".join(archive.read(name) for name in archive.namelist())
-    shown = members("meridian")[OTHER_FAMILY + 1]  # the page the swapping portal showed
+    shown = members(CARRIER)[OTHER_FAMILY + 1]  # the page the swapping portal showed
     assert shown["member_id"].encode() in text  # the trace holds this job's pages
     assert first["member_id"].encode() not in text  # and none of the earlier job's
     # and the next job starts clean: a new context and a new login
-    meridian.control.set_knobs(swap_member=False)
-    _, result = _lookup(browser, meridian, sessions, pool, 2)
+    summit.control.set_knobs(swap_member=False)
+    _, result = _lookup(browser, summit, sessions, pool, 2)
     assert isinstance(result, EligibilityResult)
-    assert pool.created == 3 and _logins(meridian) == 3
+    assert pool.created == 3 and _logins(summit) == 3
 
 
 def _failed_ctx(browser: Browser, portal: PortalAccount, sessions: MemorySessionStore,
@@ -105,8 +114,8 @@ def _failed_ctx(browser: Browser, portal: PortalAccount, sessions: MemorySession
     _lookup(browser, portal, sessions, pool, 0)
     portal.control.set_knobs(swap_member=True)
     ctx = _context(portal, sessions)
-    request = _request("meridian", OTHER_FAMILY)
-    bot = registry.get("meridian")()
+    request = _request(CARRIER, OTHER_FAMILY)
+    bot = registry.get(CARRIER)()
     with pytest.raises(PatientMismatch):
         run_bot(browser, ctx, lambda page: bot.check_eligibility(page, ctx, request),
                 pool=pool)
@@ -114,23 +123,23 @@ def _failed_ctx(browser: Browser, portal: PortalAccount, sessions: MemorySession
 
 
 def test_a_context_holding_another_session_than_the_stored_one_is_rebuilt(
-    browser: Browser, meridian: PortalAccount
+    browser: Browser, summit: PortalAccount
 ) -> None:
-    meridian.control.set_knobs(announcement="none")
+    summit.control.set_knobs(announcement="none")
     sessions, pool = CountingSessions(), WarmContexts()
-    _lookup(browser, meridian, sessions, pool, 0)
+    _lookup(browser, summit, sessions, pool, 0)
     # another worker's failure cleared the saved session meanwhile
     sessions.clear(KEY)
-    _lookup(browser, meridian, sessions, pool, 1)
-    assert pool.created == 2 and _logins(meridian) == 2
+    _lookup(browser, summit, sessions, pool, 1)
+    assert pool.created == 2 and _logins(summit) == 2
     pool.close_all()
 
 
-def test_an_idle_context_is_closed(browser: Browser, meridian: PortalAccount) -> None:
-    meridian.control.set_knobs(announcement="none")
+def test_an_idle_context_is_closed(browser: Browser, summit: PortalAccount) -> None:
+    summit.control.set_knobs(announcement="none")
     now = [0.0]
     sessions, pool = CountingSessions(), WarmContexts(idle_seconds=60, clock=lambda: now[0])
-    _lookup(browser, meridian, sessions, pool, 0)
+    _lookup(browser, summit, sessions, pool, 0)
     now[0] = 59.0
     pool.close_idle()
     assert len(pool) == 1
@@ -138,6 +147,6 @@ def test_an_idle_context_is_closed(browser: Browser, meridian: PortalAccount) ->
     pool.close_idle()
     assert len(pool) == 0
     # the next job restores the saved session: no new login
-    _lookup(browser, meridian, sessions, pool, 1)
-    assert pool.created == 2 and _logins(meridian) == 1
+    _lookup(browser, summit, sessions, pool, 1)
+    assert pool.created == 2 and _logins(summit) == 1
     pool.close_all()
