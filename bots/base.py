@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -168,6 +169,15 @@ class BotContext:
     button). The runner records it durably first, and raises (so the click never
     happens) when this run no longer holds its job; after it, the job is never submitted
     again by itself, only looked for (:meth:`CarrierBot.find_prior_auth`)."""
+    login_lock: Callable[[], AbstractContextManager[object]] = field(default=nullcontext)
+    """Held around every fresh login: one job of a portal account logs in at a time,
+    across every worker (the runner's account lock in Redis). Jobs of one account may run
+    at once on its saved session; only a login is exclusive."""
+    login_guard: Callable[[], AbstractContextManager[object]] = field(default=nullcontext)
+    """Set by :func:`bots.runtime.run_bot` for each call, used by :func:`bots.flow.
+    signed_in` around a login: holds ``login_lock``, restarts the job on the session
+    another job of the account logged in with meanwhile (``SessionRenewed``) instead of a
+    second login, and saves the new session before the lock is released."""
 
 
 Outcome = EligibilityResult | NotFound

@@ -11,6 +11,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 
+class SessionRenewed(Exception):  # noqa: N818  (control flow, not an error)
+    """While this job waited to log in, another job of the account did: the job starts
+    over on that session instead of logging in a second time (:func:`bots.runtime.
+    run_bot` catches it; a bot never does)."""
+
+
 class BotError(Exception):
     """Base of every typed bot failure."""
 

@@ -56,14 +56,17 @@ def signed_in(ctx: BotContext, *, start: Callable[[], bool], login: Callable[[],
     raises a typed error when the portal refuses. ``task()`` does the job and raises
     :class:`NeedsLogin` when the portal asks to sign in again part-way. A portal that
     asks again after this job's own login gets ``SessionExpired``, never a second login.
+    Every login runs inside ``ctx.login_guard()``: one job of an account logs in at a
+    time, and a job that finds another one logged in meanwhile starts over on its session.
     """
     logged_in = False
     while True:
         if not start():
             if logged_in:
                 raise SessionExpired("the portal asked to sign in again right after a login")
-            ctx.on_event("login")
-            login()
+            with ctx.login_guard():
+                ctx.on_event("login")
+                login()
             logged_in = True
             continue
         try:
@@ -72,7 +75,8 @@ def signed_in(ctx: BotContext, *, start: Callable[[], bool], login: Callable[[],
             if logged_in:
                 raise SessionExpired("the session expired twice in one job") from None
             ctx.on_event("session_lapsed")
-            login()
+            with ctx.login_guard():
+                login()
             logged_in = True
 
 

@@ -24,8 +24,10 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,7 +36,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bots.base import BotContext
-from bots.errors import BotError, LayoutChanged, PortalUnavailable
+from bots.errors import BotError, LayoutChanged, PortalUnavailable, SessionRenewed
 from bots.redact import Scrubber, storage_state_values
 
 log = logging.getLogger(__name__)
@@ -147,6 +149,10 @@ def _close(context: BrowserContext) -> None:
         log.warning("browser context did not close: %s", type(err).__name__)
 
 
+RESTARTS = 2
+"""How many times one call starts over on a session another job logged in with."""
+
+
 def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
             pool: WarmContexts | None = None) -> T:
     """Call ``call(page)`` in a context carrying the account's saved session: a fresh one,
@@ -158,13 +164,30 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
     network error "portal unavailable"; other exceptions, bugs, pass unchanged), with the
     failure artifacts kept and, unless the error is retryable, the saved session cleared.
     After a success the context's session is saved for the next run (when it changed).
+
+    Several calls of one account may run at once (other threads, other workers) on its
+    saved session; a login is exclusive (``ctx.login_guard``, :func:`_login_guard`). A
+    call that waited while another logged in starts over on that session, in a context
+    rebuilt from it, at most :data:`RESTARTS` times.
     """
+    for _ in range(RESTARTS):
+        try:
+            return _run_once(browser, ctx, call, pool)
+        except SessionRenewed:
+            log.info("another job of the account logged in meanwhile; starting over on its "
+                     "session")
+    return _run_once(browser, ctx, call, pool)
+
+
+def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
+              pool: WarmContexts | None) -> T:
     key = ctx.credentials.account_key
     if pool is None:
         state = ctx.sessions.load(key)
         context, warm = _new_context(browser, ctx, state), False
     else:
         context, warm, state = pool.take(browser, ctx)
+    ctx.login_guard = partial(_login_guard, ctx, context, pool, [fingerprint(state)])
     page: Page | None = None
     kept = False
     try:
@@ -175,6 +198,9 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
         page = context.new_page()
         try:
             result = _typed(call, page)
+        except SessionRenewed:
+            _attempt("trace", context.tracing.stop)  # nothing failed: nothing to keep
+            raise
         except BaseException as exc:
             _keep_failure_artifacts(context, page, ctx, exc, state)
             _forget_session(ctx, exc)
@@ -189,6 +215,7 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
             log.warning("tracing did not stop after a success: %s", type(err).__name__)
         return result
     finally:
+        ctx.login_guard = nullcontext
         if kept and page is not None:
             try:
                 page.close()
@@ -200,6 +227,27 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
                 pool.discard(key)
             else:
                 _close(context)
+
+
+@contextmanager
+def _login_guard(ctx: BotContext, context: BrowserContext, pool: WarmContexts | None,
+                 holds: list[str | None]) -> Iterator[None]:
+    """Around one login of a call: hold the account's login lock; if the saved session is
+    no longer the one this call's context started from, another job logged in meanwhile,
+    so raise :class:`SessionRenewed` (start over on it) rather than log in a second time;
+    after the login, save the new session before the lock is released, so a job waiting
+    for the lock finds it. ``holds``: the fingerprint of the session the context holds."""
+    key = ctx.credentials.account_key
+    with ctx.login_lock():
+        stored = fingerprint(ctx.sessions.load(key))
+        if stored is not None and stored != holds[0]:
+            raise SessionRenewed
+        yield
+        state = context.storage_state()
+        ctx.sessions.save(key, state)  # type: ignore[arg-type]
+        holds[0] = fingerprint(state)  # type: ignore[arg-type]
+        if pool is not None:
+            pool.saved(key, state)  # type: ignore[arg-type]
 
 
 def _typed(call: Callable[[Page], T], page: Page) -> T:

@@ -4,9 +4,12 @@
   the lease, and a heartbeat renews it; a dead worker's job is claimed again once its
   lease lapses (see :mod:`workflows.recovery`), at most ``max_crashes`` times: a job that
   keeps killing its worker ends as failed for a person to look at.
-* One live login per portal account: a Redis lock per account around the bot call, inside
-  the account's rate budget (:mod:`workflows.budgets`: lookups a minute, at once, and the
-  cool-down a throttling portal asked for, shared by every worker).
+* One live login per portal account: up to the bot's ``max_concurrent_pages`` jobs of an
+  account run at once on its saved session, inside the account's rate budget
+  (:mod:`workflows.budgets`: lookups a minute, at once, and the cool-down a throttling
+  portal asked for, shared by every worker); a login takes the account's Redis lock, and
+  a job that waited for it while another logged in starts over on that session
+  (:func:`bots.runtime.run_bot`).
 * A worker thread keeps each account's logged-in context warm between its jobs
   (:class:`bots.runtime.WarmContexts`, ``PORTALS_WARM_SESSIONS``).
 * A result is stored only when it passes its kind's guard: the requested patient's, and
@@ -35,6 +38,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -235,18 +239,17 @@ class JobRunner:
             method = kind.recheck_method if recheck and kind.recheck_method else \
                 kind.bot_method
             handler = getattr(bot, method)
-            # the account's rate budget (lookups a minute, at once, a portal's cool-down)
-            # outside its lock: a job waiting for the budget blocks nobody
+            ctx.login_lock = partial(self._login_lock, account_id, lock_lost)
+            # the account's rate budget (lookups a minute, M at once, a portal's cool-down):
+            # up to M jobs of the account run at once on its saved session, and only a
+            # login takes the account's lock (ctx.login_lock)
             with self.budget.slot(carrier=request.carrier, account_id=account_id,
-                                  limits=limits_for(type(bot), self.settings)), \
-                    account_lock(self.redis, account_id,
-                                 lease_seconds=self.settings.lease_seconds) as held:
-                lock_lost = held.lost
+                                  limits=limits_for(type(bot), self.settings)):
                 result = run_bot(self.browser(), ctx,
                                  lambda page: handler(page, ctx, request),
                                  pool=self.warm_contexts())
-            if held.lost.is_set():  # another run may have used the account meanwhile
-                raise PortalUnavailable("the portal account's lock was lost during the run; "
+            if lock_lost.is_set():  # another run may have logged in meanwhile
+                raise PortalUnavailable("the portal account's lock was lost during a login; "
                                         "its result is not trusted and it runs again later")
             if isinstance(result, NotFound):
                 if recheck:
@@ -337,6 +340,20 @@ class JobRunner:
         for value in credentials.secret_values():  # no log line can carry them
             register_secret(value)
         return credentials
+
+    @contextmanager
+    def _login_lock(self, account_id: int, lost: threading.Event) -> Iterator[None]:
+        """The account's lock around one login (one login at a time per account, every
+        worker); a lock lost meanwhile (not renewed) marks the run untrusted."""
+        with account_lock(self.redis, account_id,
+                          lease_seconds=self.settings.lease_seconds) as held:
+            try:
+                yield
+            finally:
+                if held.lost.is_set():
+                    lost.set()
+        if held.lost.is_set():
+            lost.set()
 
     def _event(self, run_id: str, event: str, *, kill: bool = False) -> None:
         with session_scope(self.engine) as session:
