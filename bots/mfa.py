@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import pyotp
 
+from bots.pagehost import pause
+
 TOTP_STEP = 30
 """RFC 6238 time step used by every sandbox portal and most real ones."""
 
@@ -30,7 +32,7 @@ class TotpCodes:
     ) -> None:
         self.min_seconds_left = min_seconds_left
         self._clock = clock
-        self._wait = wait or threading.Event().wait
+        self._wait = wait or pause
         self._last_step: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -41,15 +43,19 @@ class TotpCodes:
         """
         del account_key  # the secret identifies the authenticator
         key = hashlib.sha256(secret.encode()).hexdigest()
-        with self._lock:
+        with self._lock:  # reserve the step; wait outside the lock (see below)
             now = self._clock()
             step = int(now // TOTP_STEP)
-            seconds_left = TOTP_STEP - (now % TOTP_STEP)
-            if seconds_left < self.min_seconds_left or self._last_step.get(key) == step:
-                self._wait(seconds_left + 0.05)
+            if TOTP_STEP - (now % TOTP_STEP) < self.min_seconds_left:
                 step += 1
+            step = max(step, self._last_step.get(key, -1) + 1)
             self._last_step[key] = step
-            return str(pyotp.TOTP(secret, interval=TOTP_STEP).at(step * TOTP_STEP))
+            wait = step * TOTP_STEP - now
+        # never under the lock: in a page host, jobs share one thread, and a job waiting
+        # for its step must let another job (another account) take its own code
+        if wait > 0:
+            self._wait(wait + 0.05)
+        return str(pyotp.TOTP(secret, interval=TOTP_STEP).at(step * TOTP_STEP))
 
 
 totp_codes = TotpCodes()

@@ -63,72 +63,89 @@ def fingerprint(state: dict[str, Any] | None) -> str | None:
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@dataclass
+@dataclass(eq=False)
 class _Warm:
+    key: str
     context: BrowserContext
     browser: Browser
     session: str | None
     """The fingerprint of the saved session the context holds (restored or last saved)."""
     last_used: float
+    busy: bool = True
+    """A job is using it now (jobs of one account at once each have their own context)."""
 
 
 @dataclass
 class WarmContexts:
-    """One thread's open, logged-in contexts by account (sync Playwright is thread-bound,
-    so each worker thread keeps its own). ``idle_seconds``: a context unused that long is
-    closed at the next take."""
+    """Open, logged-in contexts by account, reused by the account's next jobs. Jobs of one
+    account that run at once each get a context of their own (a Playwright trace covers a
+    whole context: a shared one would put one patient's pages in another job's trace),
+    all carrying the account's one saved session. Used from one thread (a worker's page
+    host, or a worker thread). ``idle_seconds``: a context unused that long is closed at
+    the next take."""
 
     idle_seconds: float = 300.0
     clock: Callable[[], float] = time.monotonic
-    _open: dict[str, _Warm] = field(default_factory=dict)
+    _open: dict[str, list[_Warm]] = field(default_factory=dict)
     created: int = 0
     """Contexts built (the first job of an account, or after a discard): for the bench."""
 
     def take(self, browser: Browser, ctx: BotContext
-             ) -> tuple[BrowserContext, bool, dict[str, Any] | None]:
-        """The account's context, whether it was warm, and the saved session. The saved
-        session is read every time: a context holding another one is rebuilt."""
+             ) -> tuple[_Warm, bool, dict[str, Any] | None]:
+        """An idle context of the account holding the saved session (else a new one),
+        whether it was warm, and the saved session. The saved session is read every time:
+        an idle context holding another one is closed."""
         self.close_idle()
         key = ctx.credentials.account_key
         state = ctx.sessions.load(key)
         print_ = fingerprint(state)
-        warm = self._open.get(key)
-        if warm is not None and warm.browser is browser and browser.is_connected() \
-                and warm.session == print_:
-            return warm.context, True, state
-        self.discard(key)
-        context = _new_context(browser, ctx, state)
+        for warm in list(self._open.get(key, [])):
+            if warm.busy:
+                continue
+            if warm.browser is browser and browser.is_connected() and warm.session == print_:
+                warm.busy = True
+                return warm, True, state
+            self.discard(warm)
+        warm = _Warm(key, _new_context(browser, ctx, state), browser, print_, self.clock())
         self.created += 1
-        self._open[key] = _Warm(context, browser, print_, self.clock())
-        return context, False, state
+        self._open.setdefault(key, []).append(warm)
+        return warm, False, state
 
-    def saved(self, key: str, state: dict[str, Any]) -> bool:
-        """After a success: True when ``state`` differs from what was saved (save it)."""
-        warm = self._open.get(key)
+    def saved(self, warm: _Warm, state: dict[str, Any]) -> bool:
+        """``state`` is now the session of ``warm``'s context: True when it differs from
+        what the context held (save it)."""
         print_ = fingerprint(state)
-        changed = warm is None or warm.session != print_
-        if warm is not None:
-            warm.session = print_
-            warm.last_used = self.clock()
+        changed = warm.session != print_
+        warm.session = print_
+        warm.last_used = self.clock()
         return changed
 
-    def discard(self, key: str) -> None:
-        warm = self._open.pop(key, None)
-        if warm is not None:
+    def release(self, warm: _Warm) -> None:
+        """The job is done with it: the account's next job may take it."""
+        warm.busy = False
+        warm.last_used = self.clock()
+
+    def discard(self, warm: _Warm) -> None:
+        contexts = self._open.get(warm.key, [])
+        if warm in contexts:
+            contexts.remove(warm)
+            if not contexts:
+                del self._open[warm.key]
             _close(warm.context)
 
     def close_idle(self) -> None:
         now = self.clock()
-        for key in [k for k, w in self._open.items()
-                    if now - w.last_used >= self.idle_seconds or not w.browser.is_connected()]:
-            self.discard(key)
+        for warm in [w for ws in self._open.values() for w in ws]:
+            if not warm.busy and (now - warm.last_used >= self.idle_seconds
+                                  or not warm.browser.is_connected()):
+                self.discard(warm)
 
     def close_all(self) -> None:
-        for key in list(self._open):
-            self.discard(key)
+        for warm in [w for ws in self._open.values() for w in ws]:
+            self.discard(warm)
 
     def __len__(self) -> int:
-        return len(self._open)
+        return sum(len(ws) for ws in self._open.values())
 
 
 def _new_context(browser: Browser, ctx: BotContext,
@@ -182,12 +199,14 @@ def run_bot(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
 def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
               pool: WarmContexts | None) -> T:
     key = ctx.credentials.account_key
+    warm: _Warm | None = None
     if pool is None:
         state = ctx.sessions.load(key)
-        context, warm = _new_context(browser, ctx, state), False
+        context = _new_context(browser, ctx, state)
     else:
-        context, warm, state = pool.take(browser, ctx)
-    ctx.login_guard = partial(_login_guard, ctx, context, pool, [fingerprint(state)])
+        warm, _, state = pool.take(browser, ctx)
+        context = warm.context
+    ctx.login_guard = partial(_login_guard, ctx, context, pool, warm, [fingerprint(state)])
     page: Page | None = None
     kept = False
     try:
@@ -206,11 +225,11 @@ def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
             _forget_session(ctx, exc)
             raise
         current = context.storage_state()
-        if pool is None or pool.saved(key, current):  # type: ignore[arg-type]
+        if warm is None or pool is None or pool.saved(warm, current):  # type: ignore[arg-type]
             ctx.sessions.save(key, current)  # type: ignore[arg-type]
         try:
             context.tracing.stop()  # a success keeps no trace
-            kept = pool is not None
+            kept = warm is not None
         except PlaywrightError as err:  # not fit to keep warm: closed below
             log.warning("tracing did not stop after a success: %s", type(err).__name__)
         return result
@@ -222,16 +241,18 @@ def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
             except Exception as err:
                 log.warning("page did not close: %s", type(err).__name__)
                 kept = False
-        if not kept:
-            if pool is not None:
-                pool.discard(key)
+        if pool is not None and warm is not None:
+            if kept:
+                pool.release(warm)
             else:
-                _close(context)
+                pool.discard(warm)
+        else:
+            _close(context)
 
 
 @contextmanager
 def _login_guard(ctx: BotContext, context: BrowserContext, pool: WarmContexts | None,
-                 holds: list[str | None]) -> Iterator[None]:
+                 warm: _Warm | None, holds: list[str | None]) -> Iterator[None]:
     """Around one login of a call: hold the account's login lock; if the saved session is
     no longer the one this call's context started from, another job logged in meanwhile,
     so raise :class:`SessionRenewed` (start over on it) rather than log in a second time;
@@ -246,8 +267,8 @@ def _login_guard(ctx: BotContext, context: BrowserContext, pool: WarmContexts | 
         state = context.storage_state()
         ctx.sessions.save(key, state)  # type: ignore[arg-type]
         holds[0] = fingerprint(state)  # type: ignore[arg-type]
-        if pool is not None:
-            pool.saved(key, state)  # type: ignore[arg-type]
+        if pool is not None and warm is not None:
+            pool.saved(warm, state)  # type: ignore[arg-type]
 
 
 def _typed(call: Callable[[Page], T], page: Page) -> T:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bots.pagehost import pause
 from portals.prior_auth import RequestDocument
 from storage import codes, repo
 from storage.artifacts import ArtifactStore
@@ -123,7 +123,6 @@ class DbCodeSource:
         self.ask_after = ask_after
         self.on_event = on_event
         self.poll_seconds = poll_seconds
-        self._idle = threading.Event()
 
     def wait_for_code(self, channel: str, timeout: float) -> str | None:
         since = utcnow() - dt.timedelta(seconds=10)
@@ -146,7 +145,7 @@ class DbCodeSource:
                     asked = True
                     self._set_status(JobStatus.NEEDS_MFA_CODE)
                     self.on_event("needs_mfa_code")
-                self._idle.wait(self.poll_seconds)
+                pause(self.poll_seconds)  # lets a page host's other jobs run
         finally:
             if asked:
                 self._set_status(JobStatus.RUNNING)

@@ -25,6 +25,7 @@ import redis
 from redis.exceptions import LockError, RedisError
 
 from bots.errors import PortalUnavailable
+from bots.pagehost import pause
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,14 @@ def account_lock(
     run). The lock lives two leases and is renewed every third of a lease while held.
     """
     key = account_lock_key(account_id)
-    lock = client.lock(key, timeout=lease_seconds * 2, blocking_timeout=lease_seconds * 3,
-                       thread_local=False)
-    if not lock.acquire():
-        raise PortalUnavailable("the portal account is busy with another run")
+    lock = client.lock(key, timeout=lease_seconds * 2, thread_local=False)
+    # polled with pause(), not a blocking acquire: in a page host the jobs share a thread,
+    # and one waiting for the lock must not stop the others
+    deadline = time.monotonic() + lease_seconds * 3
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise PortalUnavailable("the portal account is busy with another run")
+        pause(min(0.1, lease_seconds / 10))
     held = HeldAccountLock(account_id=account_id, key=key)
     stop = threading.Event()
     keeper = threading.Thread(target=_keep, args=(lock, held, stop, lease_seconds),

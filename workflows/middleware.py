@@ -27,8 +27,8 @@ class PortalsWorkerMiddleware(Middleware):
         if self._loop is not None:
             self._loop.stop()
 
-    def before_worker_thread_shutdown(self, broker: Any, thread: Any) -> None:
-        """Close this thread's browser."""
+    def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        """Close the process's browser, once its worker threads have stopped."""
         from workflows.runner import current_runner
 
-        current_runner().close_thread_browser()
+        current_runner().close_browser()

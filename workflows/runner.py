@@ -10,7 +10,8 @@
   portal asked for, shared by every worker); a login takes the account's Redis lock, and
   a job that waited for it while another logged in starts over on that session
   (:func:`bots.runtime.run_bot`).
-* A worker thread keeps each account's logged-in context warm between its jobs
+* One browser per worker process (:class:`bots.pagehost.PageHost`) runs every worker
+  thread's jobs at once and keeps each account's logged-in contexts warm between its jobs
   (:class:`bots.runtime.WarmContexts`, ``PORTALS_WARM_SESSIONS``).
 * A result is stored only when it passes its kind's guard: the requested patient's, and
   internally consistent (a claim's amounts balance).
@@ -49,6 +50,7 @@ from sqlalchemy.engine import Engine
 
 from bots.base import BotContext, Credentials
 from bots.errors import AccountUnavailable, BotError, CommitRefused, PortalUnavailable
+from bots.pagehost import PageHost
 from bots.registry import registry
 from bots.runtime import WarmContexts, run_bot
 from portals.jobs import JobKind, get_kind
@@ -81,14 +83,6 @@ class _Outcome:
     """Only looked for a committed submission, and the portal does not show it."""
 
 
-@dataclass
-class _Thread:
-    browser: Browser | None = None
-    closer: AbstractContextManager[Browser] | None = None
-    warm: WarmContexts | None = None
-    """The thread's open account contexts (``PORTALS_WARM_SESSIONS``)."""
-
-
 class JobRunner:
     def __init__(
         self,
@@ -112,40 +106,39 @@ class JobRunner:
                              max_wait_seconds=settings.lease_seconds * 3)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._browser_factory = browser_factory or self._default_browser
-        self._local = threading.local()
+        self._host: PageHost | None = None
+        self._host_lock = threading.Lock()
 
-    # -- browser per thread ------------------------------------------------------------
+    # -- the process's browser ---------------------------------------------------------
 
     def _default_browser(self) -> AbstractContextManager[Browser]:
         from bots.browser import launch_browser
 
         return launch_browser(self.settings.browser_path, headless=self.settings.browser_headless)
 
-    def browser(self) -> Browser:
-        state: _Thread = getattr(self._local, "state", None) or _Thread()
-        self._local.state = state
-        if state.browser is None or not state.browser.is_connected():
-            state.closer = self._browser_factory()
-            state.browser = state.closer.__enter__()
-        return state.browser
+    def page_host(self) -> PageHost:
+        """The process's one browser, serving every worker thread's jobs at once (started
+        on first use, and again if its browser died)."""
+        with self._host_lock:
+            host = self._host
+            if host is not None and (not host.alive or not host.browser.is_connected()):
+                log.warning("the browser is gone; starting a new one")
+                host.close()
+                host = None
+            if host is None:
+                warm = self.settings.warm_sessions
+                idle = self.settings.warm_idle_seconds
+                host = PageHost(self._browser_factory,
+                                lambda: WarmContexts(idle_seconds=idle) if warm else None)
+                self._host = host
+            return host
 
-    def warm_contexts(self) -> WarmContexts | None:
-        """This thread's warm account contexts (None when warm sessions are off)."""
-        if not self.settings.warm_sessions:
-            return None
-        state: _Thread = getattr(self._local, "state", None) or _Thread()
-        self._local.state = state
-        if state.warm is None:
-            state.warm = WarmContexts(idle_seconds=self.settings.warm_idle_seconds)
-        return state.warm
-
-    def close_thread_browser(self) -> None:
-        state: _Thread | None = getattr(self._local, "state", None)
-        if state and state.warm is not None:
-            state.warm.close_all()
-        if state and state.closer is not None:
-            state.closer.__exit__(None, None, None)
-            state.browser = state.closer = None
+    def close_browser(self) -> None:
+        """Close the warm contexts and the browser (the worker is stopping)."""
+        with self._host_lock:
+            host, self._host = self._host, None
+        if host is not None:
+            host.close()
 
     # -- the run -----------------------------------------------------------------------
 
@@ -245,9 +238,10 @@ class JobRunner:
             # login takes the account's lock (ctx.login_lock)
             with self.budget.slot(carrier=request.carrier, account_id=account_id,
                                   limits=limits_for(type(bot), self.settings)):
-                result = run_bot(self.browser(), ctx,
-                                 lambda page: handler(page, ctx, request),
-                                 pool=self.warm_contexts())
+                result = self.page_host().run(
+                    lambda browser, pool: run_bot(browser, ctx,
+                                                  lambda page: handler(page, ctx, request),
+                                                  pool=pool))
             if lock_lost.is_set():  # another run may have logged in meanwhile
                 raise PortalUnavailable("the portal account's lock was lost during a login; "
                                         "its result is not trusted and it runs again later")

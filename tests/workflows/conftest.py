@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -24,14 +22,14 @@ def portal_settings(settings: Settings, meridian: Any, redis_url: str) -> Settin
 
 
 @pytest.fixture
-def runner(portal_settings: Settings, engine: Engine, browser: Browser
+def runner(portal_settings: Settings, engine: Engine
            ) -> Iterator[JobRunner]:
-    """A runner on the session's Chromium (pytest-playwright's, launched like the bots')."""
+    """A runner with its own browser (launched from the settings' path in its page host's
+    thread, as a worker's is)."""
     setup_broker(portal_settings)
-    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker",
-                         browser_factory=lambda: nullcontext(browser))
+    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker")
     yield runner
-    runner.close_thread_browser()
+    runner.close_browser()
 
 
 @pytest.fixture

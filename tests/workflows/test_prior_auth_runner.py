@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -142,7 +141,7 @@ class FakeBot(CarrierBot):
 
 
 @pytest.fixture
-def pa_runner(settings: Settings, engine: Any, browser: Browser, redis_url: str,
+def pa_runner(settings: Settings, engine: Any, redis_url: str,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRunner]:
     global PORTAL
     PORTAL = FakePortal()
@@ -152,13 +151,12 @@ def pa_runner(settings: Settings, engine: Any, browser: Browser, redis_url: str,
         "retry_backoff_seconds": 0.0})
     setup_broker(config)
     monkeypatch.setattr("workflows.runner.send_job", lambda job_id, delay_ms=0: None)
-    runner = JobRunner(config, engine=engine, worker_id="pa-worker",
-                       browser_factory=lambda: nullcontext(browser))
+    runner = JobRunner(config, engine=engine, worker_id="pa-worker")
     with session_scope(engine) as session:
         repo.create_account(session=session, vault=runner.vault, carrier="meridian",
                             label="t", username="someone", password=SecretStr("pw"))
     yield runner
-    runner.close_thread_browser()
+    runner.close_browser()
 
 
 FIELDS: dict[str, Any] = {

@@ -4,6 +4,7 @@ and Redis: statuses, results, artifacts, sessions, account flags."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -187,11 +188,32 @@ def test_jobs_of_one_account_share_one_warm_context(
 ) -> None:
     for member in members("meridian")[:3]:
         assert runner.run_job(_queue(runner, member)) == JobStatus.SUCCEEDED
-    pool = runner.warm_contexts()
+    pool = runner.page_host().pool
     assert pool is not None and (pool.created, len(pool)) == (1, 1)
     assert meridian.control.state()["successful_logins"][meridian.username] == 1
-    runner.close_thread_browser()
+    runner.close_browser()
     assert len(pool) == 0
+
+
+def test_jobs_of_one_account_run_at_once_in_one_browser_with_one_login(
+    runner: JobRunner, account_id: int, meridian: Any
+) -> None:
+    # four worker threads, four jobs of one account at once, no saved session yet
+    meridian.control.set_knobs(latency_ms=300)
+    chosen = members("meridian")[:4]
+    job_ids = [_queue(runner, member) for member in chosen]
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(runner.run_job, job_ids))
+    assert statuses == [JobStatus.SUCCEEDED] * 4
+    # each job stored its own member's result
+    with session_scope(runner.engine) as session:
+        for job_id, member in zip(job_ids, chosen, strict=True):
+            result = repo.get_result(session=session, job_id=job_id)
+            assert result is not None and result.member.member_id == member["member_id"]
+    # the portal saw one login; the jobs ran at once in the process's one browser
+    assert meridian.control.state()["successful_logins"][meridian.username] == 1
+    host = runner.page_host()
+    assert host.served == 4 and host.peak_active >= 2
 
 
 def test_a_portal_asking_to_wait_slows_the_account_for_the_next_job(

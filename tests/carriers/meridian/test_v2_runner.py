@@ -4,10 +4,8 @@ artifacts, stores no result, and is not retried."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import pytest
-from playwright.sync_api import Browser
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -25,17 +23,16 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def runner(settings: Settings, engine: Engine, browser: Browser, meridian: PortalAccount,
+def runner(settings: Settings, engine: Engine, meridian: PortalAccount,
            redis_url: str) -> Iterator[JobRunner]:
     """As in tests/workflows/conftest.py, with a short bot timeout (v2 ends in a wait)."""
     portal_settings = settings.model_copy(update={
         "carrier_urls": {"meridian": meridian.url}, "redis_url": redis_url,
         "retry_backoff_seconds": 0.0, "bot_timeout_ms": 2_000})
     setup_broker(portal_settings)
-    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker",
-                         browser_factory=lambda: nullcontext(browser))
+    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker")
     yield runner
-    runner.close_thread_browser()
+    runner.close_browser()
 
 
 @pytest.fixture

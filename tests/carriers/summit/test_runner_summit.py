@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import pytest
-from playwright.sync_api import Browser
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -29,17 +27,16 @@ RETRY_AFTER = 120
 
 
 @pytest.fixture
-def runner(settings: Settings, summit: PortalAccount, redis_url: str, engine: Engine,
-           browser: Browser) -> Iterator[JobRunner]:
-    """A runner pointing the Summit bot at the test's sandbox, on the session's Chromium."""
+def runner(settings: Settings, summit: PortalAccount, redis_url: str, engine: Engine
+           ) -> Iterator[JobRunner]:
+    """A runner pointing the Summit bot at the test's sandbox, with its own browser."""
     portal_settings = settings.model_copy(update={
         "carrier_urls": {"summit": summit.url}, "redis_url": redis_url,
         "retry_backoff_seconds": 0.0})
     setup_broker(portal_settings)
-    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker",
-                         browser_factory=lambda: nullcontext(browser))
+    runner = JobRunner(portal_settings, engine=engine, worker_id="test-worker")
     yield runner
-    runner.close_thread_browser()
+    runner.close_browser()
 
 
 @pytest.fixture
