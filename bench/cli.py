@@ -86,7 +86,7 @@ def accuracy(kinds: tuple[str, ...], carriers: tuple[str, ...], layout: str,
               help="SIGKILL the worker at this step of every submission's first run; 'all' "
               "runs one scenario per step, one after another.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 8),
-              help="Worker threads (each keeps its own Chromium).")
+              help="Worker threads (sharing the process's one Chromium).")
 @click.option("--redis-url", default=None,
               help="Redis for the queue (a database nothing else uses). Default: an "
               "embedded Redis started for the run.")
@@ -151,7 +151,7 @@ def prior_auth(carriers: tuple[str, ...], count: int, kill_at: str, threads: int
               "each naive login waits for a fresh 30-second code step.)")
 @click.option("--in-flight", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Product path: requests outstanding at once.")
-@click.option("--worker-threads", default=2, show_default=True, type=click.IntRange(1, 32),
+@click.option("--worker-threads", default=8, show_default=True, type=click.IntRange(1, 32),
               help="Product path: worker threads (`portals worker`'s default).")
 @click.option("--redis-url", default=None,
               help="Redis for the queue (a database nothing else uses: the bench empties "

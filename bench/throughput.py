@@ -601,7 +601,7 @@ def _flush(redis_url: str) -> None:
 
 def run_bench(carriers: list[str], *, lookups: int = 40,
               latencies: tuple[int, ...] = LATENCIES, in_flight: int = 8,
-              worker_threads: int = 2, redis_url: str, browser_path: Path,
+              worker_threads: int = 8, redis_url: str, browser_path: Path,
               naive_lookups: int | None = None, progress: Progress | None = None
               ) -> Report:
     """Every carrier at every latency: naive, floor, product. ``naive_lookups`` (default

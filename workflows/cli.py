@@ -83,8 +83,8 @@ def _wait(child: subprocess.Popen[bytes], stop: threading.Event) -> int | None:
 
 @click.command("worker")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 32))
-@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 32),
-              help="Worker threads per process; each keeps its own Chromium.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 32),
+              help="Jobs a process runs at once (its threads share one Chromium).")
 def worker(processes: int, threads: int) -> None:
     """Run workers until Ctrl-C; restart them if they die."""
     from portals.logging_setup import configure_logging
