@@ -6,11 +6,18 @@ QUEUE = "portal_jobs"
 ACTOR = "run_job"
 
 
-def send_job(job_id: str, *, delay_ms: int | None = None) -> None:
+def send_job(job_id: str, *, delay_ms: int | None = None, queue_name: str | None = None
+             ) -> None:
     """Queue a job of any kind for a worker (the broker must have been set up with
-    setup_broker); the worker reads the kind from the job row."""
+    setup_broker); the worker reads the kind from the job row. ``queue_name``: one worker
+    process's own queue (:func:`workflows.affinity.worker_queue`) instead of the shared
+    one."""
     import dramatiq
 
     broker = dramatiq.get_broker()
     actor = broker.get_actor(ACTOR)
-    actor.send_with_options(args=(job_id,), delay=delay_ms)
+    if queue_name is None:
+        actor.send_with_options(args=(job_id,), delay=delay_ms)
+        return
+    message = actor.message_with_options(args=(job_id,)).copy(queue_name=queue_name)
+    broker.enqueue(message, delay=delay_ms)

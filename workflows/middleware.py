@@ -1,5 +1,6 @@
-"""Worker-process behaviour as Dramatiq middleware: the recovery loop per process and
-one browser per worker thread, closed when the thread stops."""
+"""Worker-process behaviour as Dramatiq middleware: the recovery loop per process, account
+affinity (the process's own queue, :mod:`workflows.affinity`) and the process's browser,
+closed when the worker stops."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class PortalsWorkerMiddleware(Middleware):
         runner = current_runner()
         self._loop = RecoveryLoop(runner.engine, runner.settings)
         self._loop.start()
+        # this process's own queue: the jobs of the accounts it holds come to it there
+        broker.declare_queue(runner.hold_accounts())
 
     def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
         """Stop the sweep."""

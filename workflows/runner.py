@@ -62,6 +62,7 @@ from storage.artifacts import ArtifactStore
 from storage.crypto import Vault
 from storage.db import create_schema, make_engine, session_scope
 from storage.models import CarrierAccount, JobStatus, RunStatus, utcnow
+from workflows.affinity import Holdings, worker_queue
 from workflows.broker import redis_url_for
 from workflows.budgets import Budget, limits_for
 from workflows.context import DbArtifactSink, DbCodeSource, DbDocumentSource, DbSessionStore
@@ -107,6 +108,8 @@ class JobRunner:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._browser_factory = browser_factory or self._default_browser
         self._host: PageHost | None = None
+        self.holdings: Holdings | None = None
+        """Set by :meth:`hold_accounts` (worker processes): account affinity."""
         self._host_lock = threading.Lock()
 
     # -- the process's browser ---------------------------------------------------------
@@ -134,7 +137,11 @@ class JobRunner:
             return host
 
     def close_browser(self) -> None:
-        """Close the warm contexts and the browser (the worker is stopping)."""
+        """Close the warm contexts and the browser (the worker is stopping), and let go of
+        the accounts this process held."""
+        if self.holdings is not None:
+            self.holdings.let_go_all()
+            self.holdings = None
         with self._host_lock:
             host, self._host = self._host, None
         if host is not None:
@@ -142,8 +149,40 @@ class JobRunner:
 
     # -- the run -----------------------------------------------------------------------
 
+    def hold_accounts(self) -> str:
+        """Serve accounts with affinity (a worker process calls this at boot): an
+        account's jobs run in the process holding its warm session, forwarded to this
+        process's own queue (:mod:`workflows.affinity`). Returns that queue's name."""
+        if self.holdings is None:
+            self.holdings = Holdings(self.redis, self.worker_id,
+                                     lease_seconds=self.settings.lease_seconds,
+                                     idle_seconds=self.settings.warm_idle_seconds)
+        return worker_queue(self.worker_id)
+
     def run_job(self, job_id: str) -> str | None:
         """Run the job if this worker can claim it; returns the job's status after."""
+        account_id = self._account_for(job_id)
+        if self.holdings is not None and account_id is not None:
+            holder = self.holdings.route(account_id)
+            if holder is not None:
+                send_job(job_id, queue_name=worker_queue(holder))
+                log.info("job %s forwarded to %s, which holds its portal account", job_id,
+                         holder)
+                return None
+            with self.holdings.using(account_id):
+                return self._run_job(job_id)
+        return self._run_job(job_id)
+
+    def _account_for(self, job_id: str) -> int | None:
+        """The portal account a queued job would use (None: finished, unknown, none)."""
+        with session_scope(self.engine) as session:
+            job = repo.get_job(session=session, job_id=job_id)
+            if job is None or JobStatus(job.status).finished:
+                return None
+            account = repo.usable_account(session=session, carrier=job.carrier)
+            return account.id if account is not None else None
+
+    def _run_job(self, job_id: str) -> str | None:
         worker = f"{self.worker_id}:{threading.get_ident()}"
         with session_scope(self.engine) as session:
             if not repo.claim_job(session=session, job_id=job_id, worker=worker,

@@ -4,6 +4,7 @@ finishes, once; a check sent twice runs once."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from storage.crypto import Vault
 from storage.db import session_scope
 from storage.models import JobResult, JobStatus, RunStatus
 from tests.worker_fixtures import wait_until
+from workflows.affinity import holder_key
 from workflows.broker import setup_broker
 from workflows.dispatch import send_job
 
@@ -176,3 +178,53 @@ def test_a_job_that_kills_its_worker_every_time_ends_failed(
         assert job.status == JobStatus.FAILED
         assert job.message is not None and "worker crashed 2 times" in job.message
     assert [status for _, status in _runs(engine, job_id)] == [RunStatus.ABANDONED] * 2
+
+
+def _holder(redis_url: str, account_id: int = 1) -> str | None:
+    import redis
+
+    value = redis.Redis.from_url(redis_url, decode_responses=True).get(holder_key(account_id))
+    return str(value) if value is not None else None
+
+
+def _run_workers(engine: Engine, job_id: str) -> list[tuple[str, dt.datetime]]:
+    """Each run of the job: the worker process that ran it, and when it started."""
+    with session_scope(engine) as session:
+        runs = sorted(repo.list_runs(session=session, job_id=job_id), key=lambda r: r.attempt)
+        return [(run.worker.rsplit(":", 1)[0], run.started_at) for run in runs]
+
+
+def test_a_killed_holders_account_moves_to_another_worker_after_its_lease_without_a_login(
+    engine: Engine, meridian: Any, start_worker: Callable[..., subprocess.Popen[bytes]],
+    queue_check: Callable[[int], str], redis_url: str,
+) -> None:
+    # given a worker holding the account's warm session (one login, its first job done)
+    first = start_worker(threads=2)
+    done = queue_check(0)
+    wait_until(lambda: JobStatus(_status(engine, done)).finished, 120, "the first check")
+    holder = _holder(redis_url)
+    assert holder is not None and _run_workers(engine, done)[0][0] == holder
+    # when it is killed in the middle of the account's next job
+    meridian.control.set_knobs(latency_ms=700)
+    killed = queue_check(1)
+    wait_until(lambda: _working(engine, killed), 60, "the worker to be in the portal")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    died = dt.datetime.now(dt.UTC)
+    meridian.control.set_knobs(latency_ms=0)
+    # then another worker takes the account over and finishes both the killed job and a new
+    # one, never before the dead holder's lease ran out (3 s here), without logging in
+    start_worker(threads=2)
+    fresh = queue_check(2)
+    wait_until(lambda: all(JobStatus(_status(engine, j)).finished for j in (killed, fresh)),
+               120, "the checks to finish")
+    for job_id in (killed, fresh):
+        assert _status(engine, job_id) == JobStatus.SUCCEEDED
+    new_holder = _holder(redis_url)
+    assert new_holder is not None and new_holder != holder
+    for job_id in (killed, fresh):
+        worker, started = _run_workers(engine, job_id)[-1]
+        assert worker == new_holder
+        started = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
+        assert started >= died + dt.timedelta(seconds=3)
+    assert meridian.control.state()["successful_logins"][meridian.username] == 1
