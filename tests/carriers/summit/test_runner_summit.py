@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import SecretStr
@@ -122,3 +123,25 @@ def test_expired_password_flags_the_account_and_is_not_retried(
         assert (account.status, account.flag_reason) == (AccountStatus.FLAGGED,
                                                          "password_expired")
     assert _check(runner, job_id).next_attempt_at is None
+
+
+def test_jobs_sent_at_once_run_one_at_a_time_and_each_gets_its_own_member(
+    runner: JobRunner, account_id: int, summit: PortalAccount
+) -> None:
+    # Summit keeps "the current member" in the server session: a second tab switches the
+    # first one's member. Four worker threads take four jobs of the account at once.
+    summit.control.set_knobs(latency_ms=50)
+    requests = [request_for(index) for index in range(4)]
+    with session_scope(runner.engine) as session:
+        job_ids = [repo.create_job(session=session, request=r).id for r in requests]
+    with ThreadPoolExecutor(4) as threads:
+        statuses = list(threads.map(runner.run_job, job_ids))
+    assert statuses == [JobStatus.SUCCEEDED] * 4
+    with session_scope(runner.engine) as session:
+        for job_id, request in zip(job_ids, requests, strict=True):
+            result = repo.get_result(session=session, job_id=job_id)
+            assert result is not None and result.member.member_id == request.member_id
+    # the bot's limit of one page per account held: the account's jobs never overlapped
+    host = runner.page_host()
+    assert host.served == 4 and host.peak_active == 1
+    assert summit.control.state()["successful_logins"][summit.username] == 1
