@@ -7,6 +7,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import dramatiq
 import pytest
 from sqlmodel import select
 
@@ -235,3 +236,29 @@ def test_a_portal_asking_to_wait_slows_the_account_for_the_next_job(
     assert check.next_attempt_at is not None
     wait = check.next_attempt_at.replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
     assert wait > dt.timedelta(seconds=500)  # the portal's 600 s, not the backoff's seconds
+
+
+def test_a_job_reaching_another_worker_is_forwarded_to_the_one_holding_its_account(
+    runner: JobRunner, account_id: int, meridian: Any, portal_settings: Any
+) -> None:
+    # given worker A holding the account (it ran the account's first job)
+    queue_a = runner.hold_accounts()
+    assert runner.run_job(_queue(runner, members("meridian")[0])) == JobStatus.SUCCEEDED
+    # when the account's next job reaches worker B
+    other = JobRunner(portal_settings, engine=runner.engine, worker_id="test-worker-b")
+    other.hold_accounts()
+    broker = dramatiq.get_broker()
+    forwarded = f"{broker.namespace}:{queue_a}.msgs"  # type: ignore[attr-defined]
+    broker.client.delete(forwarded)  # type: ignore[attr-defined]
+    job_id = _queue(runner, members("meridian")[1])
+    try:
+        # then B does not run it: it puts it on A's own queue
+        assert other.run_job(job_id) is None
+        assert _runs(runner, job_id) == []
+        assert broker.client.hlen(forwarded) == 1  # type: ignore[attr-defined]
+    finally:
+        other.close_browser()
+    # and A runs it in its warm session: no second login
+    assert runner.run_job(job_id) == JobStatus.SUCCEEDED
+    assert _runs(runner, job_id)[0].worker.startswith("test-worker:")
+    assert meridian.control.state()["successful_logins"][meridian.username] == 1
