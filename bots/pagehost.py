@@ -121,6 +121,15 @@ class PageHost:
                 log.error("page host stopped: %s", type(exc).__name__)
         finally:
             self._closed = True
+            self._refuse_waiting()
+
+    def _refuse_waiting(self) -> None:
+        """Calls still queued when the host stops fail at once, never wait forever."""
+        queue = getattr(self, "_queue", None)
+        while queue is not None and not queue.empty():
+            item = queue.get_nowait()
+            if item is not None and item[1].set_running_or_notify_cancel():
+                item[1].set_exception(PageHostClosed("the page host stopped"))
 
     def _start(self, browser: Browser) -> None:
         self.browser = browser
