@@ -4,7 +4,8 @@ the page HTML and the trace (scrubbed of the account's secrets and of the portal
 before re-raising a typed error.
 
 With a :class:`WarmContexts` pool (the worker's), an account's logged-in context stays open
-between its jobs: each job gets a new page in it and its own trace (discarded after a
+between its jobs: each job gets its page (left on ``about:blank`` by the job before) and
+its own trace (discarded after a
 success, kept after a failure; never a chunk of the context's trace, whose archive would
 carry earlier jobs' pages), the session is re-saved only when the portal changed it,
 and the context is rebuilt from storage whenever the saved session is not the one it
@@ -72,6 +73,9 @@ class _Warm:
     """The fingerprint of the saved session the context holds (restored or last saved)."""
     last_used: float
     busy: bool = True
+    page: Page | None = None
+    """The context's page, kept between jobs on ``about:blank`` (a new page costs the
+    browser a renderer and more CPU than the lookup itself)."""
     """A job is using it now (jobs of one account at once each have their own context)."""
 
 
@@ -213,8 +217,14 @@ def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
         # a whole trace per job, never a chunk of a longer one: a chunk's archive still
         # carries the network log and resources of the context's earlier chunks (earlier
         # patients' pages), which a failed job's downloadable trace must not
+        # (a kept page is on about:blank: the trace starts on an empty page)
         context.tracing.start(screenshots=False, snapshots=True, sources=False)
-        page = context.new_page()
+        if warm is not None and warm.page is not None and not warm.page.is_closed():
+            page = warm.page
+        else:
+            page = context.new_page()
+            if warm is not None:
+                warm.page = page
         try:
             result = _typed(call, page)
         except SessionRenewed:
@@ -236,10 +246,10 @@ def _run_once(browser: Browser, ctx: BotContext, call: Callable[[Page], T],
     finally:
         ctx.login_guard = nullcontext
         if kept and page is not None:
-            try:
-                page.close()
+            try:  # nothing of this patient stays on screen for the next job's trace
+                page.goto("about:blank")
             except Exception as err:
-                log.warning("page did not close: %s", type(err).__name__)
+                log.warning("page did not clear: %s", type(err).__name__)
                 kept = False
         if pool is not None and warm is not None:
             if kept:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,6 +36,20 @@ def summit(sandbox_portal: Callable[[str], PortalAccount]) -> PortalAccount:
     return sandbox_portal(CARRIER)
 
 
+@pytest.fixture
+def pools() -> Iterator[list[WarmContexts]]:
+    """Every pool a test makes is closed after it (the session's browser outlives it)."""
+    made: list[WarmContexts] = []
+    yield made
+    for pool in made:
+        pool.close_all()
+
+
+def _pool(pools: list[WarmContexts], **options: Any) -> WarmContexts:
+    pools.append(WarmContexts(**options))
+    return pools[-1]
+
+
 class CountingSessions(MemorySessionStore):
     """A session store that remembers every state saved."""
 
@@ -62,10 +76,10 @@ def _logins(portal: PortalAccount) -> int:
 
 
 def test_one_login_serves_several_jobs_in_one_context(
-    browser: Browser, summit: PortalAccount
+    browser: Browser, summit: PortalAccount, pools: list[WarmContexts]
 ) -> None:
     summit.control.set_knobs(announcement="none")
-    sessions, pool = CountingSessions(), WarmContexts()
+    sessions, pool = CountingSessions(), _pool(pools)
     for index in range(3):
         _, result = _lookup(browser, summit, sessions, pool, index)
         assert isinstance(result, EligibilityResult)
@@ -79,10 +93,10 @@ def test_one_login_serves_several_jobs_in_one_context(
 
 
 def test_a_failure_closes_the_context_and_its_trace_holds_only_its_own_job(
-    browser: Browser, summit: PortalAccount
+    browser: Browser, summit: PortalAccount, pools: list[WarmContexts]
 ) -> None:
     summit.control.set_knobs(announcement="none")
-    sessions, pool = CountingSessions(), WarmContexts()
+    sessions, pool = CountingSessions(), _pool(pools)
     first = members(CARRIER)[0]
     _lookup(browser, summit, sessions, pool, 0)
     # when the next job on the warm context fails (the portal shows another member)
@@ -123,10 +137,10 @@ def _failed_ctx(browser: Browser, portal: PortalAccount, sessions: MemorySession
 
 
 def test_a_context_holding_another_session_than_the_stored_one_is_rebuilt(
-    browser: Browser, summit: PortalAccount
+    browser: Browser, summit: PortalAccount, pools: list[WarmContexts]
 ) -> None:
     summit.control.set_knobs(announcement="none")
-    sessions, pool = CountingSessions(), WarmContexts()
+    sessions, pool = CountingSessions(), _pool(pools)
     _lookup(browser, summit, sessions, pool, 0)
     # another worker's failure cleared the saved session meanwhile
     sessions.clear(KEY)
@@ -135,10 +149,13 @@ def test_a_context_holding_another_session_than_the_stored_one_is_rebuilt(
     pool.close_all()
 
 
-def test_an_idle_context_is_closed(browser: Browser, summit: PortalAccount) -> None:
+def test_an_idle_context_is_closed(
+    browser: Browser, summit: PortalAccount, pools: list[WarmContexts]
+) -> None:
     summit.control.set_knobs(announcement="none")
     now = [0.0]
-    sessions, pool = CountingSessions(), WarmContexts(idle_seconds=60, clock=lambda: now[0])
+    sessions, pool = CountingSessions(), _pool(pools, idle_seconds=60,
+                                                clock=lambda: now[0])
     _lookup(browser, summit, sessions, pool, 0)
     now[0] = 59.0
     pool.close_idle()
