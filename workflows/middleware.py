@@ -23,7 +23,12 @@ class PortalsWorkerMiddleware(Middleware):
         self._loop = RecoveryLoop(runner.engine, runner.settings)
         self._loop.start()
         # this process's own queue: the jobs of the accounts it holds come to it there
-        broker.declare_queue(runner.hold_accounts())
+        # (added to the worker's --queues list first, or it would not be consumed)
+        queue = runner.hold_accounts()
+        whitelist = getattr(worker, "consumer_whitelist", None)
+        if whitelist:
+            whitelist.add(queue)
+        broker.declare_queue(queue)
 
     def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
         """Stop the sweep."""

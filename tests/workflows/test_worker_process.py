@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -228,3 +229,35 @@ def test_a_killed_holders_account_moves_to_another_worker_after_its_lease_withou
         started = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
         assert started >= died + dt.timedelta(seconds=3)
     assert meridian.control.state()["successful_logins"][meridian.username] == 1
+
+
+def test_jobs_reaching_another_worker_run_in_the_one_holding_the_account(
+    engine: Engine, start_worker: Callable[..., subprocess.Popen[bytes]],
+    queue_check: Callable[[int], str], redis_url: str, worker_log: Path, meridian: Any,
+) -> None:
+    # recovery would send a lost message again only after ten minutes: every job below
+    # runs because a forwarded message reached the holder's own queue
+    slow_recovery = {"PORTALS_STALE_QUEUED_SECONDS": "600"}
+    start_worker(threads=1, **slow_recovery)
+    first = queue_check(0)
+    wait_until(lambda: JobStatus(_status(engine, first)).finished, 120, "the first check")
+    holder = _holder(redis_url)
+    assert holder is not None
+    start_worker(threads=1, **slow_recovery)
+    wait_until(lambda: "forwarded" in worker_log.read_text() or _consumers(redis_url) >= 2,
+               60, "the second worker to consume")
+    jobs = [queue_check(index) for index in range(1, 7)]
+    wait_until(lambda: all(JobStatus(_status(engine, j)).finished for j in jobs), 120,
+               "the checks to finish")
+    assert all(_status(engine, job_id) == JobStatus.SUCCEEDED for job_id in jobs)
+    assert {_run_workers(engine, job_id)[-1][0] for job_id in jobs} == {holder}
+    assert "forwarded to" in worker_log.read_text()  # the other worker got some of them
+    assert meridian.control.state()["successful_logins"][meridian.username] == 1
+
+
+def _consumers(redis_url: str) -> int:
+    """Dramatiq worker processes heartbeating on the shared queue."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    return int(client.zcard("dramatiq:__heartbeats__"))
