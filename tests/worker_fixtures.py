@@ -72,3 +72,21 @@ def start_worker(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def run_at_once(runner: Any, job_ids: list[str]) -> list[str | None]:
+    """``runner.run_job`` for every job at once, a thread each (as a worker's threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(job_ids)) as threads:
+        return list(threads.map(runner.run_job, job_ids))
+
+
+def stored_member_ids(runner: Any, job_ids: list[str]) -> list[str | None]:
+    """The member ID of each job's stored result (None: nothing stored)."""
+    from storage import repo
+    from storage.db import session_scope
+
+    with session_scope(runner.engine) as session:
+        results = [repo.get_result(session=session, job_id=j) for j in job_ids]
+        return [r.member.member_id if r is not None else None for r in results]

@@ -232,6 +232,7 @@ class Budget:
 
     def __init__(self, client: redis.Redis, *, lease_seconds: float = 30.0,
                  max_wait_seconds: float = 30.0, poll_seconds: float = 0.1,
+                 max_busy_wait_seconds: float | None = None,
                  default_cooldown_seconds: float = 30.0,
                  max_cooldown_seconds: float = 3600.0,
                  clock: Callable[[], float] | None = None,
@@ -239,6 +240,11 @@ class Budget:
         self.client = client
         self.lease_seconds = lease_seconds
         self.max_wait_seconds = max_wait_seconds
+        self.max_busy_wait_seconds = max_wait_seconds if max_busy_wait_seconds is None \
+            else max_busy_wait_seconds
+        """How long a job waits while the account's slots are all taken: its jobs are a
+        queue, and a busy account must not fail them (a longer wait than for the minute's
+        budget or a cool-down, whose length is known and is retried at its time)."""
         self.poll_seconds = poll_seconds
         self.default_cooldown_seconds = default_cooldown_seconds
         self.max_cooldown_seconds = max_cooldown_seconds
@@ -311,7 +317,7 @@ class Budget:
                                 token=token, waited=waited, _budget=self)
             if status == "busy":
                 wait = self.poll_seconds
-                if waited + wait > self.max_wait_seconds:
+                if waited + wait > self.max_busy_wait_seconds:
                     raise PortalUnavailable(
                         f"the {carrier} portal account {account_id} is busy: "
                         f"{limits.concurrent} lookup(s) at once already run on it")

@@ -72,6 +72,9 @@ from workflows.locks import account_lock
 log = logging.getLogger(__name__)
 
 BrowserFactory = Callable[[], AbstractContextManager[Browser]]
+BUSY_WAIT_SECONDS = 600.0
+"""How long a job waits for a slot of its account while the account's other jobs run (its
+lease kept alive meanwhile): jobs sent together to a one-page portal queue up, never fail."""
 
 
 @dataclass
@@ -101,10 +104,13 @@ class JobRunner:
         self.vault = Vault(settings.secret_key)
         self.store = ArtifactStore(settings.resolved_artifacts_dir, self.vault)
         self.redis = redis.Redis.from_url(redis_url_for(settings))
-        # a job waits for its account's budget as long as for the account's lock (three
-        # leases): a busy account is a queue, not a failure that spends an attempt
+        # a job waits three leases for the minute's budget or a portal's cool-down (longer
+        # ones are retried at their time), and up to BUSY_WAIT_SECONDS for a slot while
+        # the account's other jobs run: a busy account is a queue, not a failure
         self.budget = Budget(self.redis, lease_seconds=settings.lease_seconds,
-                             max_wait_seconds=settings.lease_seconds * 3)
+                             max_wait_seconds=settings.lease_seconds * 3,
+                             max_busy_wait_seconds=max(settings.lease_seconds * 3,
+                                                       BUSY_WAIT_SECONDS))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._browser_factory = browser_factory or self._default_browser
         self._host: PageHost | None = None

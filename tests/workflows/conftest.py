@@ -4,14 +4,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from portals.settings import Settings
 from storage import repo
 from storage.db import session_scope
+from tests.conftest import REDIS_URL
 from workflows.broker import setup_broker
 from workflows.runner import JobRunner
+
+
+@pytest.fixture
+def client() -> Iterator[redis.Redis]:
+    """Real Redis; the tests use their own random keys and flush nothing."""
+    client = redis.Redis.from_url(REDIS_URL)
+    yield client
+    client.close()
 
 
 @pytest.fixture

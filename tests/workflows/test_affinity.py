@@ -10,22 +10,12 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.conftest import REDIS_URL
 from workflows.affinity import Holdings, holder_key
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
-]
+pytestmark = [pytest.mark.redis, pytest.mark.filterwarnings(
+    "error::pytest.PytestUnhandledThreadExceptionWarning")]
 LEASE = 0.3
 """The holding lives two leases (0.6 s) and is renewed every third of one."""
-
-
-@pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from redis.retry import Retry
 from bots.base import CarrierBot
 from bots.errors import PortalUnavailable
 from portals.settings import Settings
-from tests.conftest import REDIS_URL
 from workflows.budgets import (
     Budget,
     HeldSlot,
@@ -49,15 +48,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    """Real Redis at PORTALS_TEST_REDIS_URL; the tests use their own random carrier and
-    account keys and delete only those (no FLUSHDB: other tests may share the database)."""
-    client = redis.Redis.from_url(REDIS_URL)
-    yield client
-    client.close()
 
 
 @pytest.fixture
@@ -141,6 +131,33 @@ def test_busy_past_the_bound_is_a_retryable_error(
           pytest.raises(PortalUnavailable, match="busy") as caught):
         budget.acquire(carrier=carrier, account_id=1, limits=limits)
     assert caught.value.retryable and sum(clock.slept) <= 1
+
+
+def test_a_busy_account_is_waited_for_longer_than_a_budget(
+    client: redis.Redis, carrier: str, clock: FakeClock
+) -> None:
+    # the account's jobs are a queue: a slot is waited for up to the busy bound (here 5 s),
+    # past the 1 s a job waits for the minute's budget
+    budget = fake_budget(client, clock, max_wait_seconds=1, poll_seconds=0.5,
+                         max_busy_wait_seconds=5)
+    limits = Limits(concurrent=1, per_minute=100)
+    holder = budget.acquire(carrier=carrier, account_id=1, limits=limits)
+    with pytest.raises(PortalUnavailable, match="busy"):
+        budget.acquire(carrier=carrier, account_id=1, limits=limits)
+    assert 4.5 <= sum(clock.slept) <= 5
+    # a slot freed within the bound is taken
+    clock.slept.clear()
+    original_sleep = clock.sleep
+
+    def sleep_then_free(seconds: float) -> None:
+        original_sleep(seconds)
+        if sum(clock.slept) >= 3:
+            budget.release(holder)
+
+    budget.sleep = sleep_then_free
+    taken = budget.acquire(carrier=carrier, account_id=1, limits=limits)
+    assert 3 <= taken.waited <= 3.5
+    budget.release(taken)
 
 
 def test_a_dead_holders_slot_lapses_after_two_leases(

@@ -14,7 +14,6 @@ import pytest
 import redis
 
 from bots.errors import PortalUnavailable
-from tests.conftest import REDIS_URL
 from workflows.locks import account_lock, account_lock_key
 
 pytestmark = [
@@ -22,14 +21,6 @@ pytestmark = [
     pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 LEASE = 1.0
-
-
-@pytest.fixture
-def client() -> Iterator[redis.Redis]:
-    """Real Redis; the tests use their own random keys and flush nothing."""
-    client = redis.Redis.from_url(REDIS_URL)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ and Redis: statuses, results, artifacts, sessions, account flags."""
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dramatiq
@@ -16,6 +15,7 @@ from portals.model import EligibilityRequest, diff_results
 from storage import repo
 from storage.db import session_scope
 from storage.models import AccountStatus, CarrierAccount, Job, JobStatus, Run
+from tests.worker_fixtures import run_at_once, stored_member_ids
 from workflows.runner import JobRunner
 
 pytestmark = pytest.mark.browser
@@ -203,14 +203,9 @@ def test_jobs_of_one_account_run_at_once_in_one_browser_with_one_login(
     meridian.control.set_knobs(latency_ms=300)
     chosen = members("meridian")[:4]
     job_ids = [_queue(runner, member) for member in chosen]
-    with ThreadPoolExecutor(4) as pool:
-        statuses = list(pool.map(runner.run_job, job_ids))
-    assert statuses == [JobStatus.SUCCEEDED] * 4
+    assert run_at_once(runner, job_ids) == [JobStatus.SUCCEEDED] * 4
     # each job stored its own member's result
-    with session_scope(runner.engine) as session:
-        for job_id, member in zip(job_ids, chosen, strict=True):
-            result = repo.get_result(session=session, job_id=job_id)
-            assert result is not None and result.member.member_id == member["member_id"]
+    assert stored_member_ids(runner, job_ids) == [m["member_id"] for m in chosen]
     # the portal saw one login; the jobs ran at once in the process's one browser
     assert meridian.control.state()["successful_logins"][meridian.username] == 1
     host = runner.page_host()

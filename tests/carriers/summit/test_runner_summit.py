@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pydantic import SecretStr
@@ -19,6 +18,7 @@ from storage import repo
 from storage.db import session_scope
 from storage.models import AccountStatus, CarrierAccount, Job, JobStatus
 from tests.carriers.summit.helpers import request_for
+from tests.worker_fixtures import run_at_once, stored_member_ids
 from workflows.broker import setup_broker
 from workflows.budgets import cooldown_key
 from workflows.runner import JobRunner
@@ -134,13 +134,8 @@ def test_jobs_sent_at_once_run_one_at_a_time_and_each_gets_its_own_member(
     requests = [request_for(index) for index in range(4)]
     with session_scope(runner.engine) as session:
         job_ids = [repo.create_job(session=session, request=r).id for r in requests]
-    with ThreadPoolExecutor(4) as threads:
-        statuses = list(threads.map(runner.run_job, job_ids))
-    assert statuses == [JobStatus.SUCCEEDED] * 4
-    with session_scope(runner.engine) as session:
-        for job_id, request in zip(job_ids, requests, strict=True):
-            result = repo.get_result(session=session, job_id=job_id)
-            assert result is not None and result.member.member_id == request.member_id
+    assert run_at_once(runner, job_ids) == [JobStatus.SUCCEEDED] * 4
+    assert stored_member_ids(runner, job_ids) == [r.member_id for r in requests]
     # the bot's limit of one page per account held: the account's jobs never overlapped
     host = runner.page_host()
     assert host.served == 4 and host.peak_active == 1
