@@ -8,6 +8,7 @@ run its one-time code, and retry a failed job. A kind brings its create body (wi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
@@ -32,6 +33,7 @@ from api.services import (
 )
 from api.views import check_summary
 from portals.access import kind_permission
+from portals.fhir import FHIR_JSON
 from portals.jobs import JobKind
 from storage import repo
 from storage.models import Job, JobStatus
@@ -57,9 +59,12 @@ class CodeEntry(BaseModel):
 
 def job_router(kind: JobKind, *, create_model: type[BaseModel],
                public_model: type[BaseModel],
-               public: Callable[[Session, Job], BaseModel]) -> APIRouter:
+               public: Callable[[Session, Job], BaseModel],
+               fhir: Callable[[Any, str, dt.datetime], BaseModel] | None = None,
+               fhir_name: str = "") -> APIRouter:
     """The routes of one kind under ``/<kind.resource>``, each needing the kind's
-    permission (``portals.access.kind_permission``)."""
+    permission (``portals.access.kind_permission``). ``fhir``: the result's FHIR R4 view
+    (:mod:`portals.fhir`), served on read to ``Accept: application/fhir+json``."""
     router = APIRouter(prefix=f"/{kind.resource}", tags=[f"{kind.title}s"],
                        dependencies=[allow_api(kind_permission(kind.name))])
     missing = f"no such {kind.title}"
@@ -114,15 +119,33 @@ def job_router(kind: JobKind, *, create_model: type[BaseModel],
                             "offset": offset}, ids=[job.id for job in jobs])
         return CheckList(items=items, limit=limit, offset=offset)
 
-    def read(job_id: ResourceId, session: SessionDep, actor: ApiActor) -> BaseModel:
-        """The request, its runs, its result and documents. Audited (it is PHI)."""
+    def read(job_id: ResourceId, session: SessionDep, actor: ApiActor,
+             accept: Annotated[str | None, Header(max_length=1000)] = None) -> Any:
+        """The request, its runs, its result and documents. Audited (it is PHI).
+        With ``Accept: application/fhir+json``, the stored result as FHIR R4 instead (409
+        while there is none)."""
         job = _one(session, job_id)
+        wants_fhir = fhir is not None and FHIR_JSON in (accept or "").lower()
+        if wants_fhir:
+            result = repo.get_result(session=session, job_id=job.id)
+            if result is None:
+                raise HTTPException(status.HTTP_409_CONFLICT,
+                                    f"this {kind.title} has no result yet ({job.status})")
         audit_read(session=session, actor=actor, action=f"{target}.view", target_type=target,
                    target_id=job.id)
+        if wants_fhir:
+            assert fhir is not None
+            resource = fhir(result, job.id, job.finished_at or job.updated_at)
+            return Response(resource.model_dump_json(), media_type=FHIR_JSON)
         return public(session, job)
 
+    fhir_doc = {} if fhir is None else {200: {"content": {FHIR_JSON: {"schema": {
+        "type": "object", "description": f"FHIR R4 {fhir_name}"}}},
+        "description": f"The {kind.title}; with Accept: {FHIR_JSON}, its result as FHIR R4 "
+                       f"{fhir_name}."}, **CONFLICT}
     router.add_api_route("/{job_id}", read, methods=["GET"], response_model=public_model,
-                         summary=f"Read one {kind.title}", responses=NOT_FOUND)
+                         summary=f"Read one {kind.title}",
+                         responses={**NOT_FOUND, **fhir_doc})
 
     @router.get("/{job_id}/documents/{document_id}", response_class=Response,
                 responses={200: {"description": "The document's bytes (e.g. a PDF)."},
