@@ -8,6 +8,8 @@ models, whose CoverageEligibilityResponse, ClaimResponse, Patient and Coverage a
 - A claim-status result is a ``Bundle`` (collection) of ``ClaimResponse`` (use ``claim``),
   one per claim, with line and total adjudications (submitted, eligible, benefit, the
   835 adjustments by group and reason) and the payment.
+- A submitted prior authorization is a ``ClaimResponse`` (use ``preauthorization``) with
+  the payer's reference and, per service, the 278 review action.
 
 Codes the X12 transactions carry (service type, EB01, CARC) keep their X12 code system
 URIs, so a receiver can map them back. Built from the normalized result only: no portal
@@ -34,6 +36,7 @@ from portals.model import (
     Person,
     TimePeriod,
 )
+from portals.prior_auth import PriorAuthDecision, PriorAuthRequest
 
 FHIR_JSON = "application/fhir+json"
 X12_SERVICE_TYPE = "https://x12.org/codes/service-type-codes"
@@ -243,3 +246,72 @@ def claim_responses(result: ClaimResult, *, job_id: str, created: dt.datetime) -
                                        index=index))}
                   for index, claim in enumerate(result.claims, start=1)],
     })
+
+
+# -- prior authorization ----------------------------------------------------------------
+
+X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
+REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"
+TRACKING_REF = "urn:portals:tracking-ref"
+PAYER_REFERENCE = "urn:portals:payer-reference-number"
+
+
+def prior_auth_response(request: PriorAuthRequest, *, pa_id: str, reference_number: str,
+                        decision: PriorAuthDecision | None,
+                        created: dt.datetime) -> ClaimResponse:
+    """A submitted prior authorization as a ``ClaimResponse`` (use ``preauthorization``):
+    the payer's reference, and per requested service the X12 review action (278 HCR01,
+    as the Da Vinci PAS reviewAction extension), the authorization number and the units
+    approved. No decision yet (or pended): outcome ``queued``."""
+    person = Patient(member_id=request.member_id, first_name=request.first_name,
+                     last_name=request.last_name, date_of_birth=request.date_of_birth)
+    decided = decision is not None and decision.action.decided
+    approved = {s.procedure_code: s.units for s in decision.approved_services} \
+        if decision is not None else {}
+    items = []
+    for number, service in enumerate(request.services, start=1):
+        item: dict[str, Any] = {"itemSequence": number}
+        if decision is not None:
+            action: list[dict[str, Any]] = [{"url": "code", "valueCodeableConcept": {
+                "coding": [{"system": X12_REVIEW_ACTION, "code": decision.action.value,
+                            "display": decision.action.meaning}]}}]
+            if decision.authorization_number:
+                action.insert(0, {"url": "number",
+                                  "valueString": decision.authorization_number})
+            item["extension"] = [{"url": REVIEW_ACTION, "extension": action}]
+        item["adjudication"] = [{
+            "category": {"coding": [{"system": f"{_TERMINOLOGY}/adjudication",
+                                     "code": "submitted"}]},
+            "value": service.units}]
+        if service.procedure_code in approved:
+            item["adjudication"].append({
+                "category": {"coding": [{"system": f"{_TERMINOLOGY}/adjudication",
+                                         "code": "eligible"}]},
+                "value": approved[service.procedure_code]})
+        items.append(item)
+    response: dict[str, Any] = {
+        "resourceType": "ClaimResponse",
+        "id": pa_id,
+        "contained": [_patient(person)],
+        "identifier": [{"system": TRACKING_REF, "value": request.tracking_ref},
+                       {"system": PAYER_REFERENCE, "value": reference_number}],
+        "status": "active",
+        "type": {"coding": [{"system": f"{_TERMINOLOGY}/claim-type",
+                             "code": "professional"}]},
+        "use": "preauthorization",
+        "patient": {"reference": "#patient"},
+        "created": _instant(created),
+        "insurer": _insurer(request.carrier),
+        "outcome": "complete" if decided else "queued",
+        "item": items,
+    }
+    if decision is not None:
+        response["disposition"] = decision.portal_status
+        if decision.authorization_number:
+            response["preAuthRef"] = decision.authorization_number
+        if decision.approved_from and decision.approved_to:
+            response["preAuthPeriod"] = {"start": decision.approved_from.isoformat(),
+                                         "end": decision.approved_to.isoformat()}
+        if decision.reason:
+            response["processNote"] = [{"type": "display", "text": decision.reason}]
+    return ClaimResponse.model_validate(response)

@@ -17,6 +17,7 @@ from fastapi import (
     APIRouter,
     File,
     Form,
+    Header,
     HTTPException,
     Query,
     Request,
@@ -56,6 +57,8 @@ from api.prior_auth_views import API_BASE, prior_auth_public, summary
 from api.routes.jobs import CodeEntry, IdempotencyKey
 from api.schemas import ResourceId
 from api.services import IdempotencyConflict, NotFoundError, StateConflict, enter_code
+from portals.fhir import FHIR_JSON, prior_auth_response
+from portals.prior_auth import PriorAuthDecision, PriorAuthRequest
 from storage import prior_auths
 from storage.models import JobStatus, PriorAuth
 from storage.prior_auths import Listing, PriorAuthConflict
@@ -181,13 +184,32 @@ def list_requests(
 
 
 @router.get("/{pa_id}", response_model=PriorAuthPublic,
-            summary="Read one prior-authorization request", responses=NOT_FOUND)
-def read(pa_id: ResourceId, session: SessionDep, actor: ApiActor) -> PriorAuthPublic:
+            summary="Read one prior-authorization request",
+            responses={**NOT_FOUND, **CONFLICT, 200: {
+                "content": {FHIR_JSON: {"schema": {
+                    "type": "object", "description": "FHIR R4 ClaimResponse"}}},
+                "description": "The request; with Accept: application/fhir+json, once it "
+                               "is submitted, a FHIR R4 ClaimResponse (preauthorization)."}})
+def read(pa_id: ResourceId, session: SessionDep, actor: ApiActor,
+         accept: Annotated[str | None, Header(max_length=1000)] = None) -> Any:
     """The request, its documents and letters, its decision, timeline and jobs. Audited
-    (it is PHI)."""
+    (it is PHI). With ``Accept: application/fhir+json``, the submitted request and its
+    decision as a FHIR R4 ``ClaimResponse`` (409 before the portal gave it a reference)."""
     pa = _one(session, pa_id)
+    fhir = FHIR_JSON in (accept or "").lower()
+    if fhir and pa.reference_number is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            "this request has no payer reference yet (not submitted)")
     audit_read(session=session, actor=actor, action=VIEW_ACTION, target_type=TARGET,
                target_id=pa.id)
+    if fhir:
+        assert pa.reference_number is not None
+        decision = PriorAuthDecision.model_validate(pa.decision) if pa.decision else None
+        resource = prior_auth_response(
+            PriorAuthRequest.model_validate(pa.request), pa_id=pa.id,
+            reference_number=pa.reference_number, decision=decision,
+            created=pa.decided_at or pa.submitted_at or pa.created_at)
+        return Response(resource.model_dump_json(), media_type=FHIR_JSON)
     return prior_auth_public(session=session, pa=pa)
 
 

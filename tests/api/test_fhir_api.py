@@ -3,16 +3,28 @@ FHIR resource (validated by fhir.resources), audited like any read; no result ye
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from portals.fhir import PAYER_REFERENCE, REVIEW_ACTION
+from portals.prior_auth import CertificationAction
+from storage.artifacts import ArtifactStore
 from storage.db import session_scope
 from storage.models import AuditEvent
 from tests.api.claims_ui import claims_result, make_claim_search, store_claims
 from tests.api.factories import make_check, rich_result, succeed
+from tests.api.prior_auth_builders import (
+    decision,
+    make_pa,
+    pa_carriers_fixture,  # noqa: F401
+    store_of_fixture,  # noqa: F401
+    submitted_pa,
+)
 
 BOTH_DATABASES = True
 FHIR = {"Accept": "application/fhir+json"}
@@ -65,3 +77,43 @@ def test_no_result_yet_is_409_and_not_audited(
     assert response.status_code == 409
     assert "no result yet" in response.json()["detail"]
     assert _views(db, job_id) == 0
+
+
+# -- prior authorization -----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("pa_carriers")
+@pytest.mark.parametrize("action", [CertificationAction.CERTIFIED,
+                                    CertificationAction.NOT_CERTIFIED,
+                                    CertificationAction.PENDED])
+def test_a_prior_authorization_as_a_preauthorization_claim_response(
+    client: TestClient, auth: dict[str, str], db: Engine, store_of: ArtifactStore,
+    action: CertificationAction,
+) -> None:
+    found = decision(action)
+    pa_id = submitted_pa(db, store_of, found=found)
+    response = client.get(f"/v1/prior-auths/{pa_id}", headers={**auth, **FHIR})
+    assert response.status_code == 200, response.text
+    resource = ClaimResponse.model_validate_json(response.text)
+    assert resource.use == "preauthorization"
+    assert resource.outcome == ("queued" if action is CertificationAction.PENDED
+                                else "complete")
+    data = response.json()
+    assert {"system": PAYER_REFERENCE, "value": "MR-2026-00417"} in data["identifier"]
+    for item in data["item"]:
+        (review,) = [e for e in item["extension"] if e["url"] == REVIEW_ACTION]
+        codes = [x["valueCodeableConcept"]["coding"][0]["code"]
+                 for x in review["extension"] if x["url"] == "code"]
+        assert codes == [action.value]
+    assert data.get("preAuthRef") == found.authorization_number
+    assert _views(db, pa_id) == 1
+
+
+@pytest.mark.usefixtures("pa_carriers")
+def test_a_prior_authorization_not_yet_submitted_is_409(
+    client: TestClient, auth: dict[str, str], db: Engine, store_of: ArtifactStore
+) -> None:
+    pa_id, _ = make_pa(db, store_of)
+    response = client.get(f"/v1/prior-auths/{pa_id}", headers={**auth, **FHIR})
+    assert response.status_code == 409
+    assert _views(db, pa_id) == 0
