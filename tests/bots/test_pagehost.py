@@ -91,3 +91,17 @@ def test_pause_outside_a_host_sleeps() -> None:
     pause(0.2)
     assert time.monotonic() - started >= 0.2
     assert threading.current_thread() is threading.main_thread()
+
+
+def test_no_bot_code_blocks_its_thread() -> None:
+    """Bots and what they call run in a page host's greenlets: a sleep would stop every
+    job of the worker. They wait on pages, or with pause()."""
+    root = Path(__file__).resolve().parents[2]
+    blocking = ("time.sleep(", "Event().wait(", "from time import sleep")
+    offenders = [
+        f"{path.relative_to(root)}: {needle}"
+        for path in [*(root / "bots").rglob("*.py"), root / "workflows" / "context.py"]
+        if path.name != "pagehost.py"
+        for needle in blocking if needle in path.read_text()
+    ]
+    assert offenders == []
