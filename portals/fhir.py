@@ -192,23 +192,36 @@ def _adjudication(billed: Decimal, allowed: Decimal | None, paid: Decimal,
     return rows
 
 
+def _claim_response_head(*, resource_id: str, use: str, patient: Patient,
+                         identifiers: list[tuple[str, str]], carrier: str,
+                         created: dt.datetime, complete: bool) -> dict[str, Any]:
+    """What every ClaimResponse here starts with: the patient contained, our identifiers,
+    a professional claim of ``use``, the insurer, and complete or queued."""
+    return {
+        "resourceType": "ClaimResponse",
+        "id": resource_id,
+        "contained": [_patient(patient)],
+        "identifier": [{"system": system, "value": value} for system, value in identifiers],
+        "status": "active",
+        "type": {"coding": [{"system": f"{_TERMINOLOGY}/claim-type",
+                             "code": "professional"}]},
+        "use": use,
+        "patient": {"reference": "#patient"},
+        "created": _instant(created),
+        "insurer": _insurer(carrier),
+        "outcome": "complete" if complete else "queued",
+    }
+
+
 def _claim_response(claim: Claim, *, carrier: str, created: dt.datetime,
                     index: int) -> dict[str, Any]:
     category = claim.status.category
     final = category.value.startswith("F")  # F0-F3: finalized (paid, denied, revised)
-    response: dict[str, Any] = {
-        "resourceType": "ClaimResponse",
-        "id": f"claim-{index}",
-        "contained": [_patient(claim.patient)],
-        "identifier": [{"system": CLAIM_NUMBER, "value": claim.claim_number}],
-        "status": "active",
-        "type": {"coding": [{"system": f"{_TERMINOLOGY}/claim-type",
-                             "code": "professional"}]},
-        "use": "claim",
-        "patient": {"reference": "#patient"},
-        "created": _instant(created),
-        "insurer": _insurer(carrier),
-        "outcome": "complete" if final else "queued",
+    response = _claim_response_head(
+        resource_id=f"claim-{index}", use="claim", patient=claim.patient,
+        identifiers=[(CLAIM_NUMBER, claim.claim_number)], carrier=carrier, created=created,
+        complete=final)
+    response.update({
         "disposition": claim.status.portal_text,
         "processNote": [{"type": "display", "text": (
             f"{X12_CLAIM_STATUS_CATEGORY}|{category.value}"
@@ -219,7 +232,7 @@ def _claim_response(claim: Claim, *, carrier: str, created: dt.datetime,
                                                 line.adjustments)}
                  for line in claim.lines],
         "total": _adjudication(claim.billed, claim.allowed, claim.paid, []),
-    }
+    })
     if claim.payments:
         payment = claim.payments[-1]
         response["payment"] = {
@@ -289,22 +302,11 @@ def prior_auth_response(request: PriorAuthRequest, *, pa_id: str, reference_numb
                                          "code": "eligible"}]},
                 "value": approved[service.procedure_code]})
         items.append(item)
-    response: dict[str, Any] = {
-        "resourceType": "ClaimResponse",
-        "id": pa_id,
-        "contained": [_patient(person)],
-        "identifier": [{"system": TRACKING_REF, "value": request.tracking_ref},
-                       {"system": PAYER_REFERENCE, "value": reference_number}],
-        "status": "active",
-        "type": {"coding": [{"system": f"{_TERMINOLOGY}/claim-type",
-                             "code": "professional"}]},
-        "use": "preauthorization",
-        "patient": {"reference": "#patient"},
-        "created": _instant(created),
-        "insurer": _insurer(request.carrier),
-        "outcome": "complete" if decided else "queued",
-        "item": items,
-    }
+    response = _claim_response_head(
+        resource_id=pa_id, use="preauthorization", patient=person,
+        identifiers=[(TRACKING_REF, request.tracking_ref), (PAYER_REFERENCE, reference_number)],
+        carrier=request.carrier, created=created, complete=decided)
+    response["item"] = items
     if decision is not None:
         response["disposition"] = decision.portal_status
         if decision.authorization_number:
