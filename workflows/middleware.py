@@ -15,6 +15,20 @@ class PortalsWorkerMiddleware(Middleware):
     def __init__(self) -> None:
         self._loop: RecoveryLoop | None = None
 
+    def before_worker_boot(self, broker: Any, worker: Any) -> None:
+        """Account affinity, before the worker's threads take any job (after the boot,
+        the first jobs would already run without holding their accounts): this process's
+        own queue, where the jobs of the accounts it holds come to it. It is added to the
+        worker's --queues list first, or it would not be consumed; the worker adds a
+        consumer for every queue declared before it starts."""
+        from workflows.runner import current_runner
+
+        queue = current_runner().hold_accounts()
+        whitelist = getattr(worker, "consumer_whitelist", None)
+        if whitelist:
+            whitelist.add(queue)
+        broker.declare_queue(queue)
+
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
         """Start sweeping for checks a dead worker left behind."""
         from workflows.runner import current_runner
@@ -22,13 +36,6 @@ class PortalsWorkerMiddleware(Middleware):
         runner = current_runner()
         self._loop = RecoveryLoop(runner.engine, runner.settings)
         self._loop.start()
-        # this process's own queue: the jobs of the accounts it holds come to it there
-        # (added to the worker's --queues list first, or it would not be consumed)
-        queue = runner.hold_accounts()
-        whitelist = getattr(worker, "consumer_whitelist", None)
-        if whitelist:
-            whitelist.add(queue)
-        broker.declare_queue(queue)
 
     def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
         """Stop the sweep."""
