@@ -167,7 +167,7 @@ class JobRunner:
 
     def run_job(self, job_id: str) -> str | None:
         """Run the job if this worker can claim it; returns the job's status after."""
-        account_id = self._account_for(job_id)
+        account_id = self._account_for(job_id) if self.holdings is not None else None
         if self.holdings is not None and account_id is not None:
             holder = self.holdings.route(account_id)
             if holder is not None:
