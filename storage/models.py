@@ -104,6 +104,9 @@ class Job(SQLModel, table=True):
     next_attempt_at: dt.datetime | None = None
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     origin: str = Field(default="api", max_length=20)
+    batch_id: str | None = Field(default=None, index=True, max_length=32,
+                                 description="The batch (``batches.id``) that created it, "
+                                 "if any: its progress counts this job.")
     committed_at: dt.datetime | None = Field(
         default=None, description="When a run passed the job's point of no return (a "
         "submission's submit click). From then on the job is only looked for, never run "
@@ -350,3 +353,116 @@ class PriorAuthEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
     job_id: str | None = Field(default=None, max_length=32)
     actor: str | None = Field(default=None, max_length=80)
+
+
+# -- issue 10: appointments, schedules and batches ------------------------------------------
+
+
+class Batch(SQLModel, table=True):
+    """A set of jobs created together (by a schedule's slot, or by staff), shown with its
+    progress: done / failed / left, counted from its jobs."""
+
+    __tablename__ = "batches"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    label: str = Field(max_length=160)
+    kind: str = Field(max_length=40, description="The schedule kind that made it")
+    schedule_id: int | None = Field(default=None, foreign_key="schedules.id", index=True)
+    total: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class AppointmentImport(SQLModel, table=True):
+    """One CSV file of upcoming visits, as imported: what it did and each refused row."""
+
+    __tablename__ = "appointment_imports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(max_length=200)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    imported_by: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    """``{"line": n, "reason": "..."}`` for each refused row (the first 1000)."""
+
+
+class Appointment(SQLModel, table=True):
+    """An upcoming visit from the practice management system. ``visit_key`` names the visit
+    across imports (the system's appointment ID, else carrier, member, day and provider):
+    an updated visit replaces the earlier row; ``row_hash`` makes a re-import a no-op."""
+
+    __tablename__ = "appointments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_key: str = Field(unique=True, max_length=200)
+    external_id: str | None = Field(default=None, max_length=80)
+    carrier: str = Field(index=True, max_length=40)
+    member_id: str = Field(index=True, max_length=30)
+    date_of_birth: dt.date
+    last_name: str = Field(max_length=60)
+    first_name: str | None = Field(default=None, max_length=60)
+    visit_date: dt.date = Field(index=True)
+    visit_time: dt.time | None = None
+    provider: str = Field(max_length=120)
+    procedure_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    row_hash: str = Field(max_length=64)
+    import_id: int | None = Field(default=None, foreign_key="appointment_imports.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring job of the practice: a cron expression in its time zone, a kind
+    (``workflows.schedules.KINDS``) and the kind's parameters. Edited by an admin."""
+
+    __tablename__ = "schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=80)
+    kind: str = Field(max_length=40)
+    cron: str = Field(max_length=120)
+    timezone: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    enabled: bool = True
+    grace_seconds: int = Field(default=6 * 3600, description="A slot missed while "
+                               "everything was down runs when the scheduler is back within "
+                               "this long; older ones are recorded as skipped.")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="system", max_length=80)
+
+
+class SlotState(StrEnum):
+    CLAIMED = "claimed"
+    """A scheduler took it and is creating its jobs (a crash leaves it here: the next
+    scheduler finishes it, never starts it again)."""
+    DONE = "done"
+    SKIPPED = "skipped"
+    """Missed for longer than the schedule's grace: recorded, not run."""
+
+
+class ScheduleSlot(SQLModel, table=True):
+    """The ledger: one row per (schedule, slot time) ever acted on. The unique pair is what
+    makes a slot run at most once, whatever the number of schedulers or restarts."""
+
+    __tablename__ = "schedule_slots"
+    __table_args__ = (UniqueConstraint("schedule_id", "slot_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="schedules.id", index=True, ondelete="CASCADE")
+    slot_at: dt.datetime = Field(description="The slot's time, UTC")
+    state: str = Field(default=SlotState.CLAIMED, max_length=20)
+    claimed_by: str = Field(max_length=120)
+    claimed_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    batch_id: str | None = Field(default=None, foreign_key="batches.id", max_length=32)
+    jobs_created: int = 0
+
+
+from storage import library_models, webhook_models  # noqa: E402,F401  (their tables)

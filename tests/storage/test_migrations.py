@@ -113,6 +113,7 @@ def expected_after_upgrade(table: str, row: dict[str, Any]) -> dict[str, Any]:
         new["kind"] = "eligibility"
         new["request"] = REQUESTS[row["id"]]
         new["committed_at"] = None  # revision 0003
+        new["batch_id"] = None  # revision 0006: made by no batch
     if table == "eligibility_results":
         new["kind"] = "eligibility"
     if table == "audit_events":  # revision 0005: who it was, from where (not known then)
