@@ -24,21 +24,29 @@ from api.middleware import BodySizeLimit, RequestSanity, SecurityHeaders
 from api.prior_auth_services import largest_body
 from api.routes import (
     accounts,
+    appointments,
     audit,
     checks,
     claims,
     health,
     inbox,
+    library,
     prior_auths,
     runs,
+    schedules,
+    ui_appointments,
     ui_audit,
     ui_auth,
     ui_checks,
     ui_claims,
+    ui_library,
     ui_people,
     ui_prior_auths,
     ui_runs,
+    ui_schedules,
     ui_tokens,
+    ui_webhooks,
+    webhooks,
 )
 from api.ui import render
 from portals.access import Permission, kind_permission
@@ -160,6 +168,11 @@ def create_app(settings: Settings) -> FastAPI:
     # runs' routes document nothing themselves: what they may answer, said here
     v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT},
                       dependencies=[allow_api(Permission.REVIEW)])
+    # issue 10: appointments and the worklist, schedules and batches, webhooks, libraries
+    for module, needed in ((appointments, Permission.APPOINTMENTS),
+                           (schedules, Permission.SCHEDULES),
+                           (webhooks, Permission.WEBHOOKS), (library, Permission.LIBRARY)):
+        v1.include_router(module.router, dependencies=[allow_api(needed)])
     app.include_router(v1)
     app.include_router(inbox.router, responses=API_RESPONSES)
     # pages: each checks its permission (a 403 page) after the login (a redirect)
@@ -167,7 +180,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, include_in_schema=False)
     for module, needed in ((ui_prior_auths, Permission.PRIOR_AUTH),
                            (ui_runs, Permission.REVIEW), (ui_people, Permission.PEOPLE),
-                           (ui_audit, Permission.AUDIT)):
+                           (ui_audit, Permission.AUDIT),
+                           (ui_appointments, Permission.APPOINTMENTS),
+                           (ui_schedules, Permission.SCHEDULES),
+                           (ui_webhooks, Permission.WEBHOOKS),
+                           (ui_library, Permission.LIBRARY)):
         app.include_router(module.router, include_in_schema=False,
                            dependencies=[allow_ui(needed)])
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -43,6 +43,14 @@ class Permission(StrEnum):
     """Staff logins, their roles and their API tokens."""
     AUDIT = "audit"
     """Read and export the audit trail."""
+    APPOINTMENTS = "appointments"
+    """Import upcoming visits; the morning worklist of a day's visits and batch progress."""
+    LIBRARY = "library"
+    """The portals' document libraries: what is new or changed, search, download."""
+    SCHEDULES = "schedules"
+    """The practice's schedules (nightly jobs), their slots and batches."""
+    WEBHOOKS = "webhooks"
+    """Webhook subscriptions and their deliveries (redeliver)."""
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -60,11 +68,14 @@ ROLE_HELP: dict[Role, str] = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FRONT_DESK: frozenset({Permission.ELIGIBILITY}),
+    Role.FRONT_DESK: frozenset({Permission.ELIGIBILITY, Permission.APPOINTMENTS,
+                                Permission.LIBRARY}),
     Role.BILLING: frozenset({Permission.ELIGIBILITY, Permission.CLAIMS,
-                             Permission.PRIOR_AUTH}),
+                             Permission.PRIOR_AUTH, Permission.APPOINTMENTS,
+                             Permission.LIBRARY}),
     Role.REVIEWER: frozenset({Permission.REVIEW}),
-    Role.ADMIN: frozenset({Permission.ACCOUNTS, Permission.PEOPLE, Permission.AUDIT}),
+    Role.ADMIN: frozenset({Permission.ACCOUNTS, Permission.PEOPLE, Permission.AUDIT,
+                           Permission.SCHEDULES, Permission.WEBHOOKS}),
 }
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)

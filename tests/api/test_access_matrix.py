@@ -40,6 +40,8 @@ LOGGED_IN = "logged in"
 E, C, P, R = (Permission.ELIGIBILITY, Permission.CLAIMS, Permission.PRIOR_AUTH,
               Permission.REVIEW)
 ACCOUNTS, PEOPLE, AUDIT = Permission.ACCOUNTS, Permission.PEOPLE, Permission.AUDIT
+APPTS, SCHED, HOOKS, LIB = (Permission.APPOINTMENTS, Permission.SCHEDULES,
+                            Permission.WEBHOOKS, Permission.LIBRARY)
 
 Needs = str | Permission
 
@@ -81,6 +83,9 @@ ROUTES: list[tuple[str, str, Needs]] = [
     ("POST", "/v1/runs/{run_id}/resolve", R),
     ("GET", "/v1/runs/{run_id}/artifacts/{artifact_id}", R),
     ("POST", "/v1/inbox/codes", GATEWAY),
+    # -- appointments, worklist (APPTS) and schedules, batches (SCHED): /v1 and pages --
+    # -- webhooks (HOOKS): /v1 and pages --
+    # -- document libraries (LIB): /v1 and pages --
     # pages
     ("GET", "/login", PUBLIC),
     ("POST", "/login", PUBLIC),
