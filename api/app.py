@@ -63,6 +63,8 @@ SESSION_MAX_AGE = 8 * 3600
 """A staff login lasts a working day."""
 UPLOAD_PATHS = ("/v1/prior-auths", "/prior-auths/new")
 """Where clinical documents are posted: bodies as large as a carrier's portal takes."""
+IMPORT_PATHS = ("/v1/appointments/imports", "/appointments/import")
+"""Where appointment CSV files are posted (``Settings.appointments_max_bytes``)."""
 
 
 class ConfigurationError(RuntimeError):
@@ -151,7 +153,8 @@ def create_app(settings: Settings) -> FastAPI:
                        same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(RequestSanity)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body)
+    app.add_middleware(BodySizeLimit, upload_paths=UPLOAD_PATHS, upload_limit=largest_body,
+                       file_paths=dict.fromkeys(IMPORT_PATHS, settings.appointments_max_bytes))
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(LoginRequired, _login_redirect)
     app.add_exception_handler(Forbidden, _forbidden_page)

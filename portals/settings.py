@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     artifact_retention_days: int = Field(
         default=30, ge=1, description="Failure artifacts (PHI) are deleted after this many days."
     )
+    appointments_max_bytes: int = Field(
+        default=10 * 2**20, ge=64 * 1024, le=200 * 2**20, description="The largest "
+        "appointments CSV file an import takes (a practice's export of a few months of "
+        "visits is well under 1 MB); a larger one is refused with 413, nothing stored.")
     audit_retention_days: int = Field(
         default=2192, ge=365, description="Audit events are deleted after this many days (six "
         "years by default, HIPAA's documentation retention; never less than one year)."
@@ -174,6 +178,19 @@ class Settings(BaseSettings):
         "{\"<carrier>\": \"https://portal.example\"}. A carrier with no URL is an error "
         "(`portals demo` points every carrier at its local sandbox portal).",
     )
+    webhook_retry_hours: float = Field(
+        default=24.0, gt=0, description="A webhook delivery that keeps failing is retried "
+        "for this long after its event, then kept as failed (visible, redeliverable).")
+    webhook_max_attempts: int = Field(
+        default=25, ge=1, description="A webhook delivery is attempted at most this many "
+        "times before it is kept as failed.")
+    webhook_backoff_seconds: float = Field(
+        default=10.0, gt=0, description="First webhook retry delay; doubles for each later "
+        "attempt (with jitter), at most an hour.")
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer.")
+    webhook_dispatch_interval_seconds: float = Field(
+        default=2.0, gt=0, description="How often a worker looks for webhook deliveries due.")
 
     @field_validator("secret_key", "admin_token", "inbox_secret")
     @classmethod

@@ -84,6 +84,12 @@ ROUTES: list[tuple[str, str, Needs]] = [
     ("GET", "/v1/runs/{run_id}/artifacts/{artifact_id}", R),
     ("POST", "/v1/inbox/codes", GATEWAY),
     # -- appointments, worklist (APPTS) and schedules, batches (SCHED): /v1 and pages --
+    ("POST", "/v1/appointments/imports", APPTS),
+    ("GET", "/v1/appointments/imports", APPTS),
+    ("GET", "/v1/appointments/imports/{import_id}", APPTS),
+    ("GET", "/v1/appointments", APPTS),
+    ("GET", "/appointments/import", APPTS),
+    ("POST", "/appointments/import", APPTS),
     # -- webhooks (HOOKS): /v1 and pages --
     # -- document libraries (LIB): /v1 and pages --
     # pages
@@ -141,7 +147,8 @@ UNKNOWN_HEX = "0" * 32
 UNKNOWN_INT = "999999"
 PARAMS = {"job_id": UNKNOWN_HEX, "document_id": UNKNOWN_HEX, "run_id": UNKNOWN_HEX,
           "artifact_id": UNKNOWN_HEX, "pa_id": UNKNOWN_INT, "account_id": UNKNOWN_INT,
-          "user_id": UNKNOWN_INT, "token_id": UNKNOWN_INT, "path:path": "index.html"}
+          "user_id": UNKNOWN_INT, "token_id": UNKNOWN_INT, "import_id": UNKNOWN_INT,
+          "path:path": "index.html"}
 
 
 @dataclass(frozen=True)
