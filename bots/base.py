@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import SecretStr
 
+from bots.maintenance import MaintenanceWindow
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
@@ -202,6 +203,9 @@ class CarrierBot(ABC):
     lookups_per_minute: ClassVar[int] = 240
     """The most lookups one portal account should make a minute (a budget shared by every
     worker); settings can lower it."""
+    maintenance_windows: ClassVar[tuple[MaintenanceWindow, ...]] = ()
+    """The portal's published nightly maintenance (its own time zone): scheduled jobs are
+    planned outside it."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, str] = {
     "users": "portals.commands.users:users",
     "keys": "portals.commands.keys:keys",
     "worker": "workflows.cli:worker",
+    "scheduler": "workflows.scheduler_cli:scheduler",
     "api": "api.cli:api",
     "demo": "portals.commands.demo:demo",
     "carriers": "portals.commands.carriers:carriers",

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     artifact_retention_days: int = Field(
         default=30, ge=1, description="Failure artifacts (PHI) are deleted after this many days."
     )
+    practice_timezone: str = Field(
+        default="America/Chicago", description="The practice's time zone: the default "
+        "schedules' cron times are its wall clock.")
     appointments_max_bytes: int = Field(
         default=10 * 2**20, ge=64 * 1024, le=200 * 2**20, description="The largest "
         "appointments CSV file an import takes (a practice's export of a few months of "

@@ -24,6 +24,7 @@ Prior authorization (submit once, find again, read the decision) lives in
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from playwright.sync_api import Page
@@ -52,6 +53,7 @@ from bots.carriers.summit.parse_claims import (
 )
 from bots.errors import LayoutChanged, PatientMismatch
 from bots.flow import NeedsLogin, signed_in
+from bots.maintenance import MaintenanceWindow
 from bots.parsing import verify_claims, verify_patient
 from bots.registry import register
 from portals.claims import Claim, ClaimResult, ClaimSearchRequest
@@ -74,6 +76,8 @@ class SummitBot(CarrierBot):
     session searching another member silently turns the first page's next page into that
     member's, so one account's jobs take turns in one page. (The bot also refuses every
     page of another member, PatientMismatch, should two pages ever act at once.)"""
+    maintenance_windows = (MaintenanceWindow(dt.time(1, 0), dt.time(2, 0), "America/Denver"),)
+    """Summit Online's published nightly maintenance: 1 to 2 a.m. Mountain time."""
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
                           ) -> Outcome:
