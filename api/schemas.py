@@ -254,7 +254,8 @@ class CheckSummary(BaseModel):
     id: str
     status: str
     carrier: str
-    member_id: str
+    member_id: str | None = Field(description="None for a kind with no patient (a "
+                                  "library collection).")
     created_at: UtcDatetime
     updated_at: UtcDatetime
     finished_at: UtcDatetime | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -105,13 +106,22 @@ def _runs(session: Session, job: Job, url: ArtifactUrl) -> list[RunPublic]:
     return runs_public(session=session, runs=runs, url=url)
 
 
+def _patient(job: Job) -> tuple[str, dt.date]:
+    """The last name and date of birth of a patient kind's job (only a kind with no
+    patient, a library collection, leaves them empty)."""
+    if job.last_name is None or job.date_of_birth is None:
+        raise ValueError(f"a {job.kind} job names no patient")
+    return job.last_name, job.date_of_birth
+
+
 def check_public(
     *, session: Session, check: Job, url: ArtifactUrl = api_artifact_url
 ) -> CheckPublic:
+    last_name, born = _patient(check)
     return CheckPublic(
         **check_summary(check).model_dump(),
-        last_name=check.last_name, first_name=check.first_name,
-        date_of_birth=check.date_of_birth, service_date=check.request.get("service_date"),
+        last_name=last_name, first_name=check.first_name,
+        date_of_birth=born, service_date=check.request.get("service_date"),
         service_codes=list(check.request.get("service_codes") or []), attempts=check.attempts,
         result=load_result(session=session, job_id=check.id),
         documents=_documents(session, check, url),
@@ -123,9 +133,10 @@ def claim_check_public(
     *, session: Session, job: Job, url: ArtifactUrl = api_artifact_url
 ) -> ClaimCheckPublic:
     request = job.request
+    last_name, born = _patient(job)
     return ClaimCheckPublic(
         **check_summary(job).model_dump(),
-        last_name=job.last_name, first_name=job.first_name, date_of_birth=job.date_of_birth,
+        last_name=last_name, first_name=job.first_name, date_of_birth=born,
         claim_number=request.get("claim_number"), service_from=request.get("service_from"),
         service_to=request.get("service_to"), attempts=job.attempts,
         result=load_result(session=session, job_id=job.id),

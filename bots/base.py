@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from bots.maintenance import MaintenanceWindow
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability
+from portals.library import LibraryRequest, LibraryResult
 from portals.model import EligibilityRequest, EligibilityResult, NotFound
 from portals.prior_auth import (
     PriorAuthCase,
@@ -251,6 +252,13 @@ class CarrierBot(ABC):
                           request: PriorAuthStatusRequest) -> PriorAuthOutcome:
         """The request's current decision as the portal shows it, or NotFound."""
         raise NotImplementedError(f"{self.name} does not serve prior authorization")
+
+    def collect_library(self, page: Page, ctx: BotContext, request: LibraryRequest
+                        ) -> LibraryResult:
+        """Every current document of the portal's library (every page, every category),
+        downloaded and checked with :func:`portals.library.library_problems`, and the
+        documents the portal marks as retired. Built on the bot's shared sign-in."""
+        raise NotImplementedError(f"{self.name} does not serve the document library")
 
     @abstractmethod
     def check_eligibility(

@@ -86,6 +86,7 @@ KIND_PERMISSIONS: dict[str, Permission] = {
     "claim_status": Permission.CLAIMS,
     "prior_auth_submit": Permission.PRIOR_AUTH,
     "prior_auth_status": Permission.PRIOR_AUTH,
+    "library": Permission.LIBRARY,
 }
 """The permission that reads and queues each job kind's jobs."""
 

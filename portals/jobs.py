@@ -29,6 +29,8 @@ class Capability(StrEnum):
     CLAIMS = "claims"
     PRIOR_AUTH = "prior_auth"
     DOCUMENTS = "documents"
+    LIBRARY = "library"
+    """Collect the portal's document library (plan documents, forms, bulletins)."""
 
 
 @dataclass(frozen=True)

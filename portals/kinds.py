@@ -6,6 +6,7 @@ from bots.errors import InconsistentResult
 from bots.parsing import verify_claims, verify_patient
 from portals.claims import ClaimResult, ClaimSearchRequest
 from portals.jobs import Capability, JobKind, register_kind
+from portals.library import LibraryRequest, LibraryResult, library_problems
 from portals.model import EligibilityRequest, EligibilityResult
 from portals.prior_auth import (
     PriorAuthCase,
@@ -29,6 +30,13 @@ def _prior_auth_guard(request: PriorAuthRequest | PriorAuthStatusRequest,
     problems = case_problems(request, result)
     if problems:
         raise InconsistentResult("the portal's request is not this one: "
+                                 + "; ".join(problems[:3]))
+
+
+def _library_guard(request: LibraryRequest, result: LibraryResult) -> None:
+    problems = library_problems(request, result)
+    if problems:
+        raise InconsistentResult("the collected library does not hold together: "
                                  + "; ".join(problems[:3]))
 
 
@@ -83,4 +91,17 @@ PRIOR_AUTH_STATUS = register_kind(JobKind(
     ui_page="/prior-auths/jobs",
     repeat_harmless=True,
     guard=_prior_auth_guard,
+))
+
+LIBRARY = register_kind(JobKind(
+    name="library",
+    title="document library collection",
+    capability=Capability.LIBRARY,
+    bot_method="collect_library",
+    request_model=LibraryRequest,
+    result_model=LibraryResult,
+    resource="library-collections",
+    ui_page="/library/collections",
+    repeat_harmless=True,
+    guard=_library_guard,
 ))

@@ -89,9 +89,10 @@ class Job(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     kind: str = Field(default="eligibility", index=True, max_length=40)
     carrier: str = Field(index=True, max_length=40)
-    member_id: str = Field(index=True, max_length=30)
-    date_of_birth: dt.date
-    last_name: str = Field(max_length=60)
+    member_id: str | None = Field(default=None, index=True, max_length=30)
+    """The patient's columns are empty for a kind with no patient (a library collection)."""
+    date_of_birth: dt.date | None = None
+    last_name: str | None = Field(default=None, max_length=60)
     first_name: str | None = Field(default=None, max_length=60)
     request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     account_id: int | None = Field(default=None, foreign_key="carrier_accounts.id")

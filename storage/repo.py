@@ -134,12 +134,12 @@ def create_job(
     if not isinstance(request, job_kind.request_model):
         raise TypeError(f"a {kind} job takes a {job_kind.request_model.__name__}")
     data = request.model_dump(mode="json")
-    job = Job(
+    job = Job(  # a kind with no patient (a library collection) leaves its columns empty
         kind=kind,
         carrier=data["carrier"],
-        member_id=data["member_id"],
-        date_of_birth=getattr(request, "date_of_birth"),  # noqa: B009
-        last_name=data["last_name"],
+        member_id=data.get("member_id"),
+        date_of_birth=getattr(request, "date_of_birth", None),
+        last_name=data.get("last_name"),
         first_name=data.get("first_name"),
         request=data,
         idempotency_key=idempotency_key,
@@ -415,11 +415,17 @@ def save_result(*, session: Session, job: Job, run: Run, result: BaseModel) -> J
         run_id=run.id,
         kind=job.kind,
         carrier=job.carrier,
-        member_id=job.member_id,
+        member_id=job.member_id or "",  # a kind with no patient (a library) names none
         data=result.model_dump(mode="json"),
     )
     session.add(record)
     session.flush()
+    if job.kind == "library":  # its files, stored once per content, in this transaction
+        from portals.library import LibraryResult
+        from storage.library import record_collection
+
+        assert isinstance(result, LibraryResult)
+        record_collection(session=session, job=job, result=result)
     return record
 
 

@@ -31,6 +31,7 @@ from bots.base import (
 )
 from bots.carriers.meridian import selectors as S
 from bots.carriers.meridian.claims import search_claims
+from bots.carriers.meridian.library import collect_library
 from bots.carriers.meridian.parse import parse_benefits
 from bots.carriers.meridian.prior_auth import PriorAuthPages
 from bots.errors import LayoutChanged, MfaFailed
@@ -39,6 +40,7 @@ from bots.mfa import totp_codes
 from bots.parsing import verify_patient
 from bots.registry import register
 from portals.claims import ClaimSearchRequest
+from portals.library import LibraryRequest, LibraryResult
 from portals.model import EligibilityRequest, NotFound
 from portals.prior_auth import DOCUMENT_TYPES, PriorAuthRequest, PriorAuthStatusRequest
 
@@ -54,7 +56,7 @@ class MeridianBot(CarrierBot):
     name = "meridian"
     display_name = "Meridian Health"
     capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
-                              Capability.PRIOR_AUTH})
+                              Capability.PRIOR_AUTH, Capability.LIBRARY})
     mfa_kinds = frozenset({MfaKind.TOTP})
     prior_auth_limits = UploadLimits(content_types=frozenset(DOCUMENT_TYPES),
                                      max_bytes=S.PA_MAX_BYTES, max_files=S.PA_MAX_FILES)
@@ -69,6 +71,12 @@ class MeridianBot(CarrierBot):
         return self._signed_in(page, ctx, S.CLAIMS_PATH, S.CLAIM_SEARCH_FORM, "open_claims",
                                lambda: search_claims(page, ctx, request, SCREENS,
                                                      carrier=self.name))
+
+    def collect_library(self, page: Page, ctx: BotContext, request: LibraryRequest
+                        ) -> LibraryResult:
+        return self._signed_in(page, ctx, S.LIBRARY_PATH, S.LIBRARY_TABLE, "open_library",
+                               lambda: collect_library(page, ctx, request, SCREENS,
+                                                       carrier=self.name))
 
     def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
                           ) -> PriorAuthOutcome:

@@ -419,3 +419,21 @@ PA_MAX_FILES = 10
 PA_MAX_BYTES = 10 * 1024 * 1024
 """10 MB a file, at most 10 files a request (PDF, TIFF, PNG, JPEG)."""
 PA_PDF_CONTENT_TYPE = "application/pdf"
+
+# -- document library (/library) --------------------------------------------------------------
+LIBRARY_PATH = "/library?category=all&page=1"
+LIBRARY = "#library"
+LIBRARY_TITLE = "#library-title"
+LIBRARY_TITLE_TEXT = "Document Library"
+LIBRARY_TABLE = "table#library-table"
+LIBRARY_COLUMNS = ["Title", "Category", "Effective Date", "Status", "Download"]
+LIBRARY_DOWNLOAD = "a.library-download"
+LIBRARY_PAGER_STATUS = "#library-page-status"
+LIBRARY_PAGER_NEXT = "a#library-next"
+LIBRARY_NEXT_HREF_PATTERN = r"/library\?category=all&page=(\d+)"
+LIBRARY_DOWNLOAD_HREF_PATTERN = r"/library/documents/([A-Za-z0-9-]+)/file"
+LIBRARY_PAGE_SIZE = 5
+LIBRARY_CATEGORIES = {"Plan Documents": "plan_document", "Forms": "form",
+                      "Bulletins": "bulletin"}
+LIBRARY_STATUSES = {"Current": "current", "Retired": "retired"}
+LIBRARY_CONTENT_TYPE = "application/pdf"
