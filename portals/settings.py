@@ -185,8 +185,9 @@ class Settings(BaseSettings):
         default=24.0, gt=0, description="A webhook delivery that keeps failing is retried "
         "for this long after its event, then kept as failed (visible, redeliverable).")
     webhook_max_attempts: int = Field(
-        default=25, ge=1, description="A webhook delivery is attempted at most this many "
-        "times before it is kept as failed.")
+        default=50, ge=1, description="A webhook delivery is attempted at most this many "
+        "times before it is kept as failed (with the defaults, the 24 h window ends first: "
+        "about 40 attempts).")
     webhook_backoff_seconds: float = Field(
         default=10.0, gt=0, description="First webhook retry delay; doubles for each later "
         "attempt (with jitter), at most an hour.")

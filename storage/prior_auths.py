@@ -353,6 +353,10 @@ def _apply_case(session: Session, pa: PriorAuth, case: PriorAuthCase, job: Job) 
         add_event(session=session, pa=pa, event="status", action=decision.action.value,
                   portal_status=decision.portal_status, job_id=job.id,
                   detail=decision.reason)
+        if decision.action.decided:
+            from storage.webhooks import prior_auth_decided
+
+            prior_auth_decided(session, pa, job)
 
 
 @on_job_finished(SUBMIT_KIND)

@@ -58,7 +58,10 @@ class WebhookDelivery(SQLModel, table=True):
                           description="Shared by every delivery of one event.")
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default=DeliveryStatus.PENDING, index=True, max_length=20)
-    attempts: int = 0
+    attempts: int = Field(default=0, description="Attempts since it was created or last "
+                          "redelivered.")
+    retry_from: dt.datetime = Field(default_factory=utcnow, description="Start of its retry "
+                                    "window: its event's time, or when it was redelivered.")
     next_attempt_at: dt.datetime | None = Field(default_factory=utcnow, index=True)
     claimed_by: str | None = Field(default=None, max_length=120,
                                    description="The dispatcher sending it now.")

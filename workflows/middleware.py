@@ -9,11 +9,13 @@ from typing import Any
 from dramatiq import Middleware
 
 from workflows.recovery import RecoveryLoop
+from workflows.webhook_dispatch import WebhookDispatchLoop
 
 
 class PortalsWorkerMiddleware(Middleware):
     def __init__(self) -> None:
         self._loop: RecoveryLoop | None = None
+        self._webhooks: WebhookDispatchLoop | None = None
 
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
         """Account affinity, before the worker's threads take any job (after the boot,
@@ -36,11 +38,15 @@ class PortalsWorkerMiddleware(Middleware):
         runner = current_runner()
         self._loop = RecoveryLoop(runner.engine, runner.settings)
         self._loop.start()
+        self._webhooks = WebhookDispatchLoop(runner.engine, runner.settings, runner.worker_id)
+        self._webhooks.start()
 
     def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
         """Stop the sweep."""
         if self._loop is not None:
             self._loop.stop()
+        if self._webhooks is not None:
+            self._webhooks.stop()
 
     def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
         """Close the process's browser, once its worker threads have stopped."""
