@@ -15,10 +15,11 @@ from api.errors import NOT_FOUND
 from portals.appointments import FileRefused
 from storage import repo
 from storage.appointments import get_import, import_appointments, list_imports, visits_between
-from storage.models import Appointment, AppointmentImport
+from storage.models import Appointment, AppointmentImport, Batch
+from storage.schedules import batch_progress, get_batch, list_batches
 from workflows.appointment_carriers import appointment_carriers
 
-router = APIRouter(prefix="/appointments", tags=["appointments"])
+router = APIRouter(tags=["appointments"])
 
 MAX_DAYS = 31
 """The longest day range one list call returns."""
@@ -89,7 +90,8 @@ def run_import(*, session: SessionDep, actor: str, filename: str, data: bytes
     return report
 
 
-@router.post("/imports", response_model=ImportPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/appointments/imports", response_model=ImportPublic,
+             status_code=status.HTTP_201_CREATED)
 def create_import(session: SessionDep, actor: ApiActor,
                   file: Annotated[UploadFile, File(description="The CSV export")]
                   ) -> ImportPublic:
@@ -102,7 +104,7 @@ def create_import(session: SessionDep, actor: ApiActor,
     return import_public(report)
 
 
-@router.get("/imports", response_model=list[ImportPublic])
+@router.get("/appointments/imports", response_model=list[ImportPublic])
 def imports(session: SessionDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50,
             offset: Annotated[int, Query(ge=0, le=10**6)] = 0) -> list[ImportPublic]:
@@ -113,7 +115,7 @@ def imports(session: SessionDep,
 ImportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="An import's id.")]
 
 
-@router.get("/imports/{import_id}", response_model=ImportPublic, responses=NOT_FOUND)
+@router.get("/appointments/imports/{import_id}", response_model=ImportPublic, responses=NOT_FOUND)
 def read_import(import_id: ImportId, session: SessionDep) -> ImportPublic:
     row = get_import(session=session, import_id=import_id)
     if row is None:
@@ -121,7 +123,7 @@ def read_import(import_id: ImportId, session: SessionDep) -> ImportPublic:
     return import_public(row)
 
 
-@router.get("", response_model=list[AppointmentPublic])
+@router.get("/appointments", response_model=list[AppointmentPublic])
 def list_appointments(session: SessionDep, actor: ApiActor,
                       first: Annotated[dt.date, Query(alias="from")],
                       last: Annotated[dt.date | None, Query(alias="to")] = None,
@@ -139,3 +141,44 @@ def list_appointments(session: SessionDep, actor: ApiActor,
                filters={"from": first.isoformat(), "to": last.isoformat(), "carrier": carrier},
                ids=[str(row.id) for row in rows])
     return [appointment_public(row) for row in rows]
+
+
+# -- batches ------------------------------------------------------------------------------
+
+
+class BatchPublic(BaseModel):
+    id: str
+    label: str
+    kind: str
+    schedule_id: int | None
+    created_at: dt.datetime
+    total: int
+    done: int
+    failed: int
+    left: int
+
+
+BatchId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A batch's id.")]
+
+
+def batch_public(session: SessionDep, batch: Batch) -> BatchPublic:
+    progress = batch_progress(session=session, batch_id=batch.id)
+    return BatchPublic(id=batch.id, label=batch.label, kind=batch.kind,
+                       schedule_id=batch.schedule_id, created_at=batch.created_at,
+                       **progress.as_dict())
+
+
+@router.get("/batches", response_model=list[BatchPublic], tags=["batches"])
+def batches(session: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+            ) -> list[BatchPublic]:
+    """Recent batches (a schedule's slot each) with their progress: done, failed, left."""
+    return [batch_public(session, b) for b in list_batches(session=session, limit=limit)]
+
+
+@router.get("/batches/{batch_id}", response_model=BatchPublic, responses=NOT_FOUND,
+            tags=["batches"])
+def read_batch(batch_id: BatchId, session: SessionDep) -> BatchPublic:
+    batch = get_batch(session=session, batch_id=batch_id)
+    if batch is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such batch")
+    return batch_public(session, batch)

@@ -90,6 +90,17 @@ ROUTES: list[tuple[str, str, Needs]] = [
     ("GET", "/v1/appointments", APPTS),
     ("GET", "/appointments/import", APPTS),
     ("POST", "/appointments/import", APPTS),
+    ("GET", "/v1/batches", APPTS),
+    ("GET", "/v1/batches/{batch_id}", APPTS),
+    ("GET", "/v1/schedules", SCHED),
+    ("POST", "/v1/schedules", SCHED),
+    ("GET", "/v1/schedules/{schedule_id}", SCHED),
+    ("PATCH", "/v1/schedules/{schedule_id}", SCHED),
+    ("GET", "/v1/schedules/{schedule_id}/slots", SCHED),
+    ("GET", "/admin/schedules", SCHED),
+    ("POST", "/admin/schedules", SCHED),
+    ("GET", "/admin/schedules/{schedule_id}", SCHED),
+    ("POST", "/admin/schedules/{schedule_id}", SCHED),
     # -- webhooks (HOOKS): /v1 and pages --
     # -- document libraries (LIB): /v1 and pages --
     # pages
@@ -148,6 +159,7 @@ UNKNOWN_INT = "999999"
 PARAMS = {"job_id": UNKNOWN_HEX, "document_id": UNKNOWN_HEX, "run_id": UNKNOWN_HEX,
           "artifact_id": UNKNOWN_HEX, "pa_id": UNKNOWN_INT, "account_id": UNKNOWN_INT,
           "user_id": UNKNOWN_INT, "token_id": UNKNOWN_INT, "import_id": UNKNOWN_INT,
+          "schedule_id": UNKNOWN_INT, "batch_id": UNKNOWN_HEX,
           "path:path": "index.html"}
 
 
@@ -264,7 +276,7 @@ def _call(client: TestClient, method: str, path: str, headers: dict[str, str],
     if path.startswith("/v1/"):
         if method == "GET":
             return client.get(url, headers=headers, follow_redirects=False)
-        return client.post(url, headers=headers, json={}, follow_redirects=False)
+        return client.request(method, url, headers=headers, json={}, follow_redirects=False)
     if method == "GET":
         return client.get(url, follow_redirects=False)
     return client.post(url, data={"csrf": csrf}, follow_redirects=False)
