@@ -46,6 +46,7 @@ from api.routes import (
     ui_schedules,
     ui_tokens,
     ui_webhooks,
+    ui_worklist,
     webhooks,
 )
 from api.ui import render
@@ -185,6 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
                            (ui_runs, Permission.REVIEW), (ui_people, Permission.PEOPLE),
                            (ui_audit, Permission.AUDIT),
                            (ui_appointments, Permission.APPOINTMENTS),
+                           (ui_worklist, Permission.APPOINTMENTS),
                            (ui_schedules, Permission.SCHEDULES),
                            (ui_webhooks, Permission.WEBHOOKS),
                            (ui_library, Permission.LIBRARY)):
