@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/portals bench prior-auth --kill-at all --requests 2 \
 	  --report bench/reports/prior-auth-kill.json || status=1; \
 	$(BIN)/portals bench throughput --report bench/reports/throughput.json || status=1; \
+	$(BIN)/portals bench nightly --report bench/reports/nightly.json || status=1; \
 	$(BIN)/pytest -q -m bench tests/bench || status=1; \
 	exit $$status
 

@@ -217,3 +217,78 @@ def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ..
     if not report.passed:
         raise click.ClickException("a lookup's result was wrong or missing, or the product "
                                    "logged in to one account more than once (see the table)")
+
+
+@bench.command("nightly")
+@click.option("--carrier", "carriers", multiple=True,
+              help="Carrier (repeatable). Default: every carrier whose bot serves eligibility.")
+@click.option("--visits", default=200, show_default=True, type=click.IntRange(1, 2000),
+              help="Visits in all, shared equally among the carriers.")
+@click.option("--lookups-per-minute", default=30, show_default=True,
+              type=click.IntRange(1, 600), help="Each portal account's budget for the night.")
+@click.option("--worker-threads", default=8, show_default=True, type=click.IntRange(1, 32))
+@click.option("--redis-url", default=None,
+              help="Redis for the queue (a database nothing else uses). Default: an "
+              "embedded Redis started for the run.")
+@click.option("--report", "report_path", default="bench/reports/nightly.json",
+              show_default=True, type=click.Path(path_type=Path))
+def nightly(carriers: tuple[str, ...], visits: int, lookups_per_minute: int,
+            worker_threads: int, redis_url: str | None, report_path: Path) -> None:
+    """A night's batch end to end: visits imported as CSV through the API, a nightly
+    schedule's slot run by the scheduler, every visit verified by the real queue and
+    workers. Prints time, lookups, failures, checks per visit, exact results, logins per
+    account and each account's busiest minute against its budget. Exits 1 unless every
+    visit was verified once, exactly, within budget, with one login per account."""
+    import tempfile
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bench.nightly import run_nightly
+    from bench.throughput import eligibility_carriers
+
+    serving = eligibility_carriers()
+    names = list(dict.fromkeys(carriers)) or serving
+    for name in names:
+        if name not in serving:
+            raise click.BadParameter(f"{name} does not serve eligibility (these do: "
+                                     f"{', '.join(serving)})", param_hint="--carrier")
+    if visits % len(names):
+        raise click.BadParameter(f"{visits} visits do not share equally among "
+                                 f"{len(names)} carriers", param_hint="--visits")
+    console = Console(stderr=True)
+    with tempfile.TemporaryDirectory(prefix="night-redis-") as folder:
+        embedded = redis_url is None
+        if redis_url is None:
+            from portals.redis_local import embedded_redis_url
+
+            redis_url = embedded_redis_url(Path(folder))
+        try:
+            with Progress(console=console) as bar:
+                task = bar.add_task("nightly batch", total=visits)
+                figures = run_nightly(
+                    names, visits_per_carrier=visits // len(names),
+                    lookups_per_minute=lookups_per_minute, redis_url=redis_url,
+                    threads=worker_threads,
+                    progress=lambda done, total: bar.update(task, completed=done,
+                                                            total=total))
+        finally:
+            if embedded:
+                from portals.redis_local import stop_embedded_redis
+
+                stop_embedded_redis(Path(folder))
+    data = figures.as_dict()
+    for name in ("seconds", "jobs", "succeeded", "failed", "runs", "exact",
+                 "checks_per_visit_max", "early_starts"):
+        click.echo(f"{name:>22}: {data[name]}")
+    click.echo(f"{'busiest minute':>22}: {data['busiest_minute']} (budget "
+               f"{lookups_per_minute} a minute per account)")
+    click.echo(f"{'logins':>22}: {data['logins']}")
+    for problem in [*figures.wrong, *figures.problems][:20]:
+        click.echo(f"  problem: {problem}")
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(json.dumps(data, indent=2, default=str))
+    click.echo(f"report: {report_path}")
+    if not figures.passed:
+        raise click.ClickException("the batch was not every visit verified once, exactly, "
+                                   "within budget, with one login per account")

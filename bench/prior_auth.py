@@ -232,8 +232,10 @@ def _kill_group(child: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def stack(carriers: list[str], *, data_dir: Path, redis_url: str, kill_at: str | None,
-          threads: int = 2, portal_urls: dict[str, str] | None = None) -> Iterator[Stack]:
-    """Sandbox portals (reset), a fresh database, the API and self-restarting workers."""
+          threads: int = 2, portal_urls: dict[str, str] | None = None,
+          extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Sandbox portals (reset), a fresh database, the API and self-restarting workers
+    (``extra_env``: more settings for the workers, e.g. a lower lookups-per-minute)."""
     from pydantic import SecretStr
 
     from api.app import create_app
@@ -287,6 +289,7 @@ def stack(carriers: list[str], *, data_dir: Path, redis_url: str, kill_at: str |
                "PORTALS_LEASE_SECONDS": "4", "PORTALS_RECOVERY_INTERVAL_SECONDS": "1",
                "PORTALS_STALE_QUEUED_SECONDS": "20", "PORTALS_BROKER_HEARTBEAT_MS": "5000",
                "PORTALS_RETRY_BACKOFF_SECONDS": "1"}
+        env.update(extra_env or {})
         env.pop("PORTALS_FAULT_KILL_AT", None)
         if kill_at:
             env["PORTALS_FAULT_KILL_AT"] = kill_at
