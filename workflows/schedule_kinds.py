@@ -9,12 +9,13 @@ as jobs with that key as their idempotency key, so a job is never created twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from bots.base import Capability
@@ -58,6 +59,8 @@ class SlotContext:
     def param(self, name: str, default: Any) -> Any:
         return (self.schedule.params or {}).get(name, default)
 
+
+log = logging.getLogger(__name__)
 
 Planner = Callable[[Session, SlotContext], list[Planned]]
 
@@ -112,10 +115,15 @@ def plan_claims(session: Session, slot: SlotContext) -> list[Planned]:
         category = str(claim.get("status", {}).get("category", ""))
         if category.startswith("F"):
             continue
-        asked = ClaimSearchRequest.model_validate(job.request)  # the patient it was for
-        request = ClaimSearchRequest(
-            carrier=carrier, member_id=asked.member_id, date_of_birth=asked.date_of_birth,
-            last_name=asked.last_name, first_name=asked.first_name, claim_number=number)
+        try:
+            asked = ClaimSearchRequest.model_validate(job.request)  # the patient it was for
+            request = ClaimSearchRequest(
+                carrier=carrier, member_id=asked.member_id,
+                date_of_birth=asked.date_of_birth, last_name=asked.last_name,
+                first_name=asked.first_name, claim_number=number)
+        except ValidationError:  # a claim number no search takes: one claim, not the night
+            log.warning("claim from job %s cannot be searched by its number; skipped", job.id)
+            continue
         planned.append(Planned("claim_status", request,
                                f"sched:claims:{slot.night}:{carrier}:{number}"))
     return planned
@@ -131,7 +139,12 @@ def plan_prior_auths(session: Session, slot: SlotContext) -> list[Planned]:
     for pa in open_:
         if urgency != "all" and pa.urgency != urgency:
             continue
-        planned.append(Planned("prior_auth_status", prior_auths.status_request(pa),
+        try:
+            request = prior_auths.status_request(pa)
+        except (ValidationError, prior_auths.PriorAuthConflict):
+            log.warning("prior authorization %s cannot be polled; skipped", pa.id)
+            continue
+        planned.append(Planned("prior_auth_status", request,
                                f"sched:pa:{slot.slot_at.isoformat()}:{pa.id}"))
     return planned
 

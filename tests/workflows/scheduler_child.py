@@ -36,7 +36,7 @@ def main() -> None:
     engine = make_engine(db_url)
     scheduler = Scheduler(engine, redis.Redis.from_url(redis_url), Settings(),
                           clock=lambda: dt.datetime.fromisoformat(now),
-                          send=lambda job, delay: None, owner="victim", lock_seconds=2,
+                          send=lambda job, delay: None, owner="victim", lock_seconds=60,
                           lock_key=lock_key)
     scheduler.tick()
     raise SystemExit("the slot finished: the kill did not happen")

@@ -129,10 +129,12 @@ def test_a_standby_takes_over_when_the_active_scheduler_stops_renewing(
     add_visits(any_engine, 3, 1)
     nightly(any_engine)
     clock = Clock(at(2, 2, 1))
-    active = make(any_engine, client, settings, clock, lock_key, sent, "a", lock_seconds=1)
-    standby = make(any_engine, client, settings, clock, lock_key, sent, "b", lock_seconds=1)
+    active = make(any_engine, client, settings, clock, lock_key, sent, "a", lock_seconds=30)
+    standby = make(any_engine, client, settings, clock, lock_key, sent, "b", lock_seconds=30)
     assert active.tick().leading and not standby.tick().leading
-    # when: the active one dies (stops ticking); its lock lapses by itself
+    assert 25_000 < client.pttl(lock_key) <= 30_000  # renewed by each tick of the active one
+    # when: the active one dies (stops ticking); its lock lapses by itself (fast-forwarded)
+    client.pexpire(lock_key, 100)
     deadline = time.monotonic() + 10
     while client.exists(lock_key) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -272,6 +274,7 @@ def test_a_scheduler_killed_mid_slot_leaves_nothing_and_the_next_runs_the_slot_o
                         send=lambda job, delay: None, owner="standby", lock_seconds=2,
                         lock_key=lock_key)
     assert not standby.tick().leading
+    client.pexpire(lock_key, 200)  # the dead one's lock runs out (its 60 s, fast-forwarded)
     deadline = time.monotonic() + 30
     while client.exists(lock_key) and time.monotonic() < deadline:
         time.sleep(0.05)
