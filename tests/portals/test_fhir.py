@@ -13,9 +13,16 @@ from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
 from bench.claims import FULL_FROM, FULL_TO
-from bench.sample import sample_members
 from fixtures.sandbox import carriers
-from portals.fhir import MEMBER_ID, claim_responses, coverage_eligibility_response
+from portals.fhir import (
+    MEMBER_ID,
+    REVIEW_ACTION,
+    claim_responses,
+    coverage_eligibility_response,
+    prior_auth_response,
+)
+from portals.prior_auth import CertificationAction, PriorAuthRequest
+from tests.api.prior_auth_builders import decision, pa_body
 
 CREATED = dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
 CARRIERS = ["cascade", "meridian", "northwind", "summit"]
@@ -24,7 +31,7 @@ CARRIERS = ["cascade", "meridian", "northwind", "summit"]
 @pytest.mark.parametrize("carrier", CARRIERS)
 def test_eligibility_results_are_valid_coverage_eligibility_responses(carrier: str) -> None:
     truth = carriers.get(carrier)
-    for member in sample_members(truth, "eligibility"):
+    for member in truth.members():  # every member of the sandbox
         result = truth.expected(member["member_id"])
         resource = coverage_eligibility_response(result, job_id="job-1", created=CREATED)
         # it parses back from its JSON (the validation is fhir.resources')
@@ -54,7 +61,7 @@ def test_eligibility_results_are_valid_coverage_eligibility_responses(carrier: s
 def test_claim_results_are_a_bundle_of_valid_claim_responses(carrier: str) -> None:
     truth = carriers.get(carrier)
     compared = 0
-    for member in sample_members(truth, "claim_status"):
+    for member in truth.members():  # every member of the sandbox
         result = truth.expected_claims(member["member_id"], service_from=FULL_FROM,
                                        service_to=FULL_TO)
         bundle = claim_responses(result, job_id="job-2", created=CREATED)
@@ -81,3 +88,27 @@ def test_claim_results_are_a_bundle_of_valid_claim_responses(carrier: str) -> No
                                            .startswith("F") else "queued")
             compared += 1
     assert compared > 0
+
+
+@pytest.mark.parametrize("action", list(CertificationAction))
+def test_every_prior_authorization_decision_is_a_valid_preauthorization_response(
+        action: CertificationAction) -> None:
+    request = PriorAuthRequest.model_validate({
+        **pa_body(services=[{"procedure_code": "72148", "modifiers": [], "units": 1},
+                            {"procedure_code": "97110", "modifiers": ["GP"], "units": 12}]),
+        "tracking_ref": "PA-0123456789", "documents": []})
+    for found in (decision(action), None):
+        resource = prior_auth_response(request, pa_id="a" * 32, reference_number="MR-0001",
+                                       decision=found, created=CREATED)
+        data = json.loads(resource.model_dump_json())
+        ClaimResponse.model_validate(data)
+        assert data["use"] == "preauthorization"
+        assert [item["itemSequence"] for item in data["item"]] == [1, 2]
+        if found is None:
+            assert data["outcome"] == "queued"
+            continue
+        assert data["outcome"] == ("queued" if not action.decided else "complete")
+        codes = {x["valueCodeableConcept"]["coding"][0]["code"]
+                 for item in data["item"] for e in item.get("extension", [])
+                 if e["url"] == REVIEW_ACTION for x in e["extension"] if x["url"] == "code"}
+        assert codes == {action.value}
