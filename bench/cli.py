@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 KIND_NAMES = ("eligibility", "claim_status")
 """The kinds ``--kind`` accepts (:func:`bench.kinds.kind_names`; a test keeps them equal)."""
+
+
+@contextmanager
+def bench_redis(redis_url: str | None) -> Iterator[str]:
+    """``redis_url``, or an embedded Redis started for the run and stopped after it."""
+    if redis_url is not None:
+        yield redis_url
+        return
+    import tempfile
+
+    from portals.redis_local import embedded_redis_url, stop_embedded_redis
+
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
+        try:
+            yield embedded_redis_url(Path(folder))
+        finally:
+            stop_embedded_redis(Path(folder))
 
 
 @click.group("bench")
@@ -167,7 +186,6 @@ def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ..
     Prints throughput, p50/p95, ratios, peak memory, CPU per lookup, logins per account
     and accuracy; timing goals are printed, never enforced. Exits 1 only if a result is
     wrong or missing, or the product logged in to an account more than once."""
-    import tempfile
 
     from rich.console import Console
     from rich.progress import Progress
@@ -189,27 +207,14 @@ def throughput(carriers: tuple[str, ...], lookups: int, latencies: tuple[int, ..
                                      f"{', '.join(serving)})", param_hint="--carrier")
     chosen = tuple(dict.fromkeys(latencies)) or LATENCIES
     console = Console(stderr=True)
-    with tempfile.TemporaryDirectory(prefix="tp-bench-redis-") as folder:
-        embedded = redis_url is None
-        if redis_url is None:
-            from portals.redis_local import embedded_redis_url
-
-            redis_url = embedded_redis_url(Path(folder))
-        try:
-            with Progress(console=console) as bar:
-                task = bar.add_task("throughput", total=total_lookups(
-                    names, lookups, chosen, naive_lookups))
-                report = run_bench(
-                    names, lookups=lookups, latencies=chosen, naive_lookups=naive_lookups,
-                    in_flight=in_flight,
-                    worker_threads=worker_threads, redis_url=redis_url,
-                    browser_path=get_settings().browser_path,
-                    progress=lambda text, n: bar.update(task, advance=n, description=text))
-        finally:
-            if embedded:
-                from portals.redis_local import stop_embedded_redis
-
-                stop_embedded_redis(Path(folder))
+    with bench_redis(redis_url) as url, Progress(console=console) as bar:
+        task = bar.add_task("throughput", total=total_lookups(
+            names, lookups, chosen, naive_lookups))
+        report = run_bench(
+            names, lookups=lookups, latencies=chosen, naive_lookups=naive_lookups,
+            in_flight=in_flight, worker_threads=worker_threads, redis_url=url,
+            browser_path=get_settings().browser_path,
+            progress=lambda text, n: bar.update(task, advance=n, description=text))
     print_report(report, Console(width=None if sys.stdout.isatty() else 200))
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report.as_dict(), indent=2))
@@ -239,7 +244,6 @@ def nightly(carriers: tuple[str, ...], visits: int, lookups_per_minute: int,
     workers. Prints time, lookups, failures, checks per visit, exact results, logins per
     account and each account's busiest minute against its budget. Exits 1 unless every
     visit was verified once, exactly, within budget, with one login per account."""
-    import tempfile
 
     from rich.console import Console
     from rich.progress import Progress
@@ -257,26 +261,12 @@ def nightly(carriers: tuple[str, ...], visits: int, lookups_per_minute: int,
         raise click.BadParameter(f"{visits} visits do not share equally among "
                                  f"{len(names)} carriers", param_hint="--visits")
     console = Console(stderr=True)
-    with tempfile.TemporaryDirectory(prefix="night-redis-") as folder:
-        embedded = redis_url is None
-        if redis_url is None:
-            from portals.redis_local import embedded_redis_url
-
-            redis_url = embedded_redis_url(Path(folder))
-        try:
-            with Progress(console=console) as bar:
-                task = bar.add_task("nightly batch", total=visits)
-                figures = run_nightly(
-                    names, visits_per_carrier=visits // len(names),
-                    lookups_per_minute=lookups_per_minute, redis_url=redis_url,
-                    threads=worker_threads,
-                    progress=lambda done, total: bar.update(task, completed=done,
-                                                            total=total))
-        finally:
-            if embedded:
-                from portals.redis_local import stop_embedded_redis
-
-                stop_embedded_redis(Path(folder))
+    with bench_redis(redis_url) as url, Progress(console=console) as bar:
+        task = bar.add_task("nightly batch", total=visits)
+        figures = run_nightly(
+            names, visits_per_carrier=visits // len(names),
+            lookups_per_minute=lookups_per_minute, redis_url=url, threads=worker_threads,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     data = figures.as_dict()
     for name in ("seconds", "jobs", "succeeded", "failed", "runs", "exact",
                  "checks_per_visit_max", "early_starts"):
