@@ -167,11 +167,14 @@ def test_on_v2_an_empty_result_is_silently_wrong(fakecare: SandboxCarrier) -> No
 
 def test_every_job_kind_is_scored() -> None:
     # lookups by the accuracy bench; prior authorization (submission and status read) by
-    # `portals bench prior-auth`, which judges both against each portal's ledger
-    lookups = {k.name for k in all_kinds() if k.capability is not Capability.PRIOR_AUTH}
+    # `portals bench prior-auth`, which judges both against each portal's ledger; a
+    # library collection (no member) against each portal's published library, in
+    # tests/bots/test_library_bots.py
+    lookups = {k.name for k in all_kinds()
+               if k.capability not in (Capability.PRIOR_AUTH, Capability.LIBRARY)}
     assert set(SCORED) == set(kind_names()) == lookups
     assert {k.name for k in all_kinds()} - lookups == {"prior_auth_submit",
-                                                        "prior_auth_status"}
+                                                        "prior_auth_status", "library"}
 
 
 @pytest.mark.parametrize("carrier", registry.names())

@@ -41,6 +41,7 @@ from bots.carriers.cascade.document import (
     summary_document,
     summary_filename,
 )
+from bots.carriers.cascade.library import collect_library
 from bots.carriers.cascade.parse import RecordPage, parse_record
 from bots.carriers.cascade.parse_claims import ClaimLink, parse_claim_detail, parse_claim_list
 from bots.carriers.cascade.parse_frame import parse_frame
@@ -58,6 +59,7 @@ from bots.flow import (
 from bots.parsing import verify_claims, verify_patient
 from bots.registry import register
 from portals.claims import Claim, ClaimResult, ClaimSearchRequest
+from portals.library import LibraryRequest, LibraryResult
 from portals.model import Document, EligibilityRequest, EligibilityResult, NotFound
 
 SCREENS = Screens(down={"maintenance": S.MAINTENANCE, "unavailable": S.UNAVAILABLE},
@@ -71,7 +73,7 @@ class CascadeBot(CarrierBot):
     name = "cascade"
     display_name = "Cascade Dental"
     capabilities = frozenset({Capability.ELIGIBILITY, Capability.DOCUMENTS,
-                              Capability.CLAIMS})
+                              Capability.CLAIMS, Capability.LIBRARY})
     mfa_kinds = frozenset({MfaKind.EMAIL})
 
     def check_eligibility(self, page: Page, ctx: BotContext, request: EligibilityRequest
@@ -91,6 +93,21 @@ class CascadeBot(CarrierBot):
                                                        S.CLAIM_FORM, "open_claims"),
                          login=lambda: self._sign_in(page, ctx),
                          task=lambda: self._claims(page, ctx, request))
+
+    def collect_library(self, page: Page, ctx: BotContext, request: LibraryRequest
+                        ) -> LibraryResult:
+        def open_tab(path: str, ready: str) -> None:
+            state = _settle(page, page.goto(ctx.base_url.rstrip("/") + path),
+                            {"ready": ready, "signin": S.SIGNIN_FORM})
+            if state == "signin":
+                raise NeedsLogin()
+
+        return signed_in(ctx, start=lambda: self._open(page, ctx, S.LIBRARY_PATH,
+                                                       S.LIBRARY_LIST, "open_library"),
+                         login=lambda: self._sign_in(page, ctx),
+                         task=lambda: collect_library(page, ctx, request, carrier=self.name,
+                                                      open_page=open_tab,
+                                                      check_download=_check_download))
 
     # -- sign-in (shared by both jobs) ----------------------------------------------------------
 

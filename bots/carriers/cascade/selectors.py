@@ -225,3 +225,19 @@ CLAIM_MONEY_PATTERN = r"USD (?P<digits>-?(0|[1-9]\d{0,2}(,\d{3})*)\.\d{2})"
 PAYMENT_METHODS = {"Check": "CHK", "Electronic transfer": "ACH"}
 NPI_PATTERN = r"\d{10}"
 CLAIM_NUMBER_PATTERN = r"[A-Z0-9][A-Za-z0-9-]{3,29}"
+
+# -- provider resources (the document library: one tab per category) ------------------------
+LIBRARY_PATH = "/resources?tab=plans"
+LIBRARY_TAB_PATH = "/resources?tab={tab}"
+LIBRARY_TITLE = "h1#resources-title"
+LIBRARY_TITLE_TEXT = "Provider resources"
+LIBRARY_LIST = "ul#resource-list"
+LIBRARY_ITEM = "li.resource"
+LIBRARY_NONE = "li.resource-none"
+LIBRARY_LINK = "a.resource-file"
+LIBRARY_EFFECTIVE = "span.resource-effective"
+LIBRARY_EFFECTIVE_PATTERN = r"Effective (\d{2}-[A-Z][a-z]{2}-\d{4})"
+LIBRARY_DATE_FORMAT = "%d-%b-%Y"
+LIBRARY_FILE_PATTERN = r"/resources/files/[a-z0-9-]+\.pdf"
+LIBRARY_TABS = {"plans": "plan_document", "forms": "form", "bulletins": "bulletin"}
+"""Every tab (``?tab=``) and the category it lists."""

@@ -53,6 +53,7 @@ from bots.flow import (
 from bots.parsing import verify_patient
 from bots.registry import register
 from portals.claims import ClaimSearchRequest
+from portals.library import LibraryRequest, LibraryResult
 from portals.model import EligibilityRequest, NotFound, diff_results
 from portals.prior_auth import PriorAuthRequest, PriorAuthStatusRequest
 
@@ -171,7 +172,7 @@ class NorthwindBot(CarrierBot):
     name = "northwind"
     display_name = "Northwind Mutual"
     capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
-                              Capability.PRIOR_AUTH})
+                              Capability.PRIOR_AUTH, Capability.LIBRARY})
     mfa_kinds = frozenset({MfaKind.SMS})
     prior_auth_limits = UploadLimits(
         content_types=frozenset({"application/pdf", "image/png", "image/jpeg"}),
@@ -189,6 +190,13 @@ class NorthwindBot(CarrierBot):
 
         visit = _Visit(page, ctx)
         return visit.run(lambda: search_claims(page, ctx, request))
+
+    def collect_library(self, page: Page, ctx: BotContext, request: LibraryRequest
+                        ) -> LibraryResult:
+        from bots.carriers.northwind.library import collect_library
+
+        return _Visit(page, ctx).run(lambda: collect_library(page, ctx, request,
+                                                             carrier=self.name))
 
     # -- prior authorization (:mod:`.prior_auth`) ----------------------------------------
     def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest

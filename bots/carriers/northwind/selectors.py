@@ -406,3 +406,11 @@ API_PA_STATUSES = {
     "more_info": "More information needed", "cancelled": "Cancelled",
 }
 API_PA_URGENCIES = {"standard": "standard", "urgent": "expedited"}
+
+# -- document library (the SPA's JSON: GET /api/library, paged by a "next" link) ------------
+LIBRARY_API = "/api/library"
+LIBRARY_NEXT_PATTERN = r"/api/library\?after=[A-Za-z0-9-]+"
+LIBRARY_DOWNLOAD_PATTERN = r"/api/library/([A-Za-z0-9-]+)/download"
+LIBRARY_TYPES = {"plan": "plan_document", "form": "form", "policy_update": "bulletin"}
+LIBRARY_CONTENT_TYPE = "application/pdf"
+LIBRARY_MAX_PAGES = 50

@@ -42,6 +42,7 @@ from bots.carriers.summit import prior_auth
 from bots.carriers.summit import prior_auth_selectors as PS
 from bots.carriers.summit import selectors as S
 from bots.carriers.summit.browser import SummitPortal
+from bots.carriers.summit.library import collect_library
 from bots.carriers.summit.parse import SectionPage, assemble, parse_detail, parse_section
 from bots.carriers.summit.parse_claims import (
     Remittance,
@@ -57,6 +58,7 @@ from bots.maintenance import MaintenanceWindow
 from bots.parsing import verify_claims, verify_patient
 from bots.registry import register
 from portals.claims import Claim, ClaimResult, ClaimSearchRequest
+from portals.library import LibraryRequest, LibraryResult
 from portals.model import Document, EligibilityRequest, NotFound
 from portals.prior_auth import PriorAuthRequest, PriorAuthStatusRequest
 
@@ -67,7 +69,7 @@ class SummitBot(CarrierBot):
     display_name = "Summit Benefit Administrators"
     mfa_kinds = frozenset({MfaKind.SECURITY_QUESTIONS})
     capabilities = frozenset({Capability.ELIGIBILITY, Capability.CLAIMS,
-                              Capability.PRIOR_AUTH})
+                              Capability.PRIOR_AUTH, Capability.LIBRARY})
     prior_auth_limits = PS.LIMITS
     max_concurrent_pages = 1
     """Summit Online keeps "the current member" in the server session: every search selects
@@ -91,6 +93,14 @@ class SummitBot(CarrierBot):
         return signed_in(ctx, start=lambda: portal.start(S.CLAIMS_FRAMESET_PATH,
                                                          S.CLAIM_SEARCH_FORM),
                          login=portal.login, task=lambda: self._claims(portal, ctx, request))
+
+    def collect_library(self, page: Page, ctx: BotContext, request: LibraryRequest
+                        ) -> LibraryResult:
+        portal = SummitPortal(page, ctx)
+        return signed_in(ctx, start=lambda: portal.start(S.LIBRARY_FRAMESET_PATH,
+                                                         S.LIBRARY_TABLE),
+                         login=portal.login,
+                         task=lambda: collect_library(portal, ctx, request, carrier=self.name))
 
     def submit_prior_auth(self, page: Page, ctx: BotContext, request: PriorAuthRequest
                           ) -> PriorAuthOutcome:

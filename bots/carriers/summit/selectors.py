@@ -194,3 +194,17 @@ PAYMENT_METHODS = {"CHECK": "CHK", "EFT": "ACH"}
 ADJUSTMENT_GROUPS = {"CO": "CO", "PR": "PR", "OA": "OA", "PI": "PI", "CR": "CR"}
 UNKNOWN_LAYOUT = "div.page[data-view]"
 """What every page of the v2 redesign is wrapped in (a layout this bot does not read)."""
+
+# -- document library (doclib.asp in the main frame) ------------------------------------------
+LIBRARY_FRAMESET_PATH = "/SBAOnline/default.asp?main=doclib.asp"
+LIBRARY_TABLE = "table#tblDocs"
+LIBRARY_HEADER_TEXT = "PROVIDER DOCUMENT LIBRARY"
+LIBRARY_COLUMNS = ["DOC ID", "TITLE", "TYPE", "EFF DATE", "STATUS", ""]
+LIBRARY_TYPES = {"PLAN DOCUMENT": "plan_document", "FORM": "form", "BULLETIN": "bulletin"}
+LIBRARY_STATUSES = {"ACTIVE": "active", "RETIRED": "retired"}
+LIBRARY_DATE_FORMAT = "%m/%d/%Y"
+LIBRARY_VIEW_PATTERN = r"/SBAOnline/docview\.asp\?id=([A-Za-z0-9-]+)"
+LIBRARY_NEXT = "a.next"
+LIBRARY_NEXT_PATTERN = r"/SBAOnline/doclib\.asp\?cat=ALL&pg=(\d+)"
+LIBRARY_PAGE_COUNT = "font.pgcount"
+LIBRARY_PAGE_COUNT_PATTERN = r"Page (\d+) of (\d+)"
