@@ -122,3 +122,25 @@ def test_a_result_whose_bytes_lie_is_not_stored(any_engine: Engine) -> None:
     with session_scope(any_engine) as session:
         assert session.exec(select(func.count()).select_from(LibraryBlob)).one() == 0
         assert session.exec(select(func.count()).select_from(LibraryCollection)).one() == 0
+
+
+def test_new_and_changed_documents_reach_webhook_subscribers_in_the_same_transaction(
+        any_engine: Engine) -> None:
+    from storage.crypto import Vault
+    from storage.webhook_models import WebhookDelivery
+    from storage.webhooks import create_subscription
+
+    with session_scope(any_engine) as session:
+        create_subscription(session=session, vault=Vault(Vault.generate_key()),
+                            url="https://receiver.example/hooks",
+                            events=["library.document_new"], created_by="t")
+    form = _doc("Referral Form", FORM, "v1")
+    _collect(any_engine, form)
+    _collect(any_engine, form)  # unchanged: no event
+    _collect(any_engine, _doc("Referral Form", FORM, "v2", dt.date(2026, 7, 1)))
+    with session_scope(any_engine) as session:
+        deliveries = session.exec(select(WebhookDelivery)).all()
+        sent = [(d.event, d.payload["data"]["change"], d.payload["data"]["effective_date"])
+                for d in deliveries]
+    assert sorted(sent) == [("library.document_new", "changed", "2026-07-01"),
+                            ("library.document_new", "new", "2026-01-01")]
