@@ -53,7 +53,7 @@ typecheck: install
 # its own Redis database and sandbox portals (tests/conftest.py). Benchmarks run end to end
 # at reduced size (marker "bench") run in their own process under make bench.
 test: install lint typecheck
-	$(BIN)/pytest -q -n 3 --dist loadfile -m "not bench"
+	$(BIN)/pytest -q -n 3 --dist loadfile -m "not bench" --durations=25
 
 demo: install
 	$(BIN)/portals demo --port $(PORT)
@@ -74,7 +74,8 @@ bench: install
 	  --report bench/reports/prior-auth-kill.json || status=1; \
 	$(BIN)/portals bench throughput --report bench/reports/throughput.json || status=1; \
 	$(BIN)/portals bench nightly --report bench/reports/nightly.json || status=1; \
-	$(BIN)/pytest -q -m bench tests/bench || status=1; \
+	$(BIN)/pytest -q -m bench tests/bench tests/portals/test_fhir.py || status=1; \
+	PORTALS_SCHEMATHESIS_EXAMPLES=50 $(BIN)/pytest -q tests/api/test_schemathesis.py || status=1; \
 	exit $$status
 
 clean:

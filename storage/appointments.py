@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Collection
 
 from sqlmodel import Session, col, select
@@ -13,6 +14,8 @@ from portals.appointments import MAX_ERRORS_KEPT, Visit, parse_appointments
 from storage.models import Appointment, AppointmentImport, utcnow
 
 _CHUNK = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Never stored from a client's file name (PostgreSQL refuses NUL in text)."""
 
 
 def _existing(session: Session, keys: list[str]) -> dict[str, Appointment]:
@@ -48,7 +51,8 @@ def import_appointments(*, session: Session, filename: str, data: bytes, actor: 
     :class:`portals.appointments.FileRefused` for a file that cannot be read at all."""
     parsed = parse_appointments(data, known_carriers, today=today)
     report = AppointmentImport(
-        filename=filename[:200], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        filename=_CONTROL.sub("", filename)[:200] or "upload.csv",
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
         imported_by=actor, rows=parsed.rows, rejected=len(parsed.errors),
         errors=[error.as_dict() for error in parsed.errors[:MAX_ERRORS_KEPT]])
     session.add(report)

@@ -182,3 +182,10 @@ def test_the_upload_page_imports_and_lists_each_refused_row(
     assert refused.status_code in (400, 403)
     with Session(db) as session:
         assert len(session.exec(select(AppointmentImport)).all()) == 1
+
+
+def test_a_file_name_with_control_characters_is_stored_without_them(
+        client: TestClient, auth: dict[str, str]) -> None:
+    response = upload(client, auth, (HEADER + GOOD[0]).encode(), name="vi\x00sits\n.csv")
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"].isprintable()

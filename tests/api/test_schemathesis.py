@@ -31,7 +31,7 @@ from storage.db import session_scope
 from storage.users import create_user
 
 BOTH_DATABASES = True
-EXAMPLES = int(os.environ.get("PORTALS_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("PORTALS_SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 

@@ -13,6 +13,7 @@ from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 
 from bench.claims import FULL_FROM, FULL_TO
+from bench.sample import sample_members
 from fixtures.sandbox import carriers
 from portals.fhir import (
     MEMBER_ID,
@@ -28,10 +29,22 @@ CREATED = dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
 CARRIERS = ["cascade", "meridian", "northwind", "summit"]
 
 
+def population(truth: carriers.SandboxCarrier, kind: str, everyone: bool
+               ) -> list[dict[str, str]]:
+    """Every member of the sandbox (``make bench``), or a varied sample (``make test``)."""
+    return truth.members() if everyone else sample_members(truth, kind)
+
+
+EVERYONE = [pytest.param(False, id="sample"),
+            pytest.param(True, id="every-member", marks=pytest.mark.bench)]
+
+
+@pytest.mark.parametrize("everyone", EVERYONE)
 @pytest.mark.parametrize("carrier", CARRIERS)
-def test_eligibility_results_are_valid_coverage_eligibility_responses(carrier: str) -> None:
+def test_eligibility_results_are_valid_coverage_eligibility_responses(
+        carrier: str, everyone: bool) -> None:
     truth = carriers.get(carrier)
-    for member in truth.members():  # every member of the sandbox
+    for member in population(truth, "eligibility", everyone):
         result = truth.expected(member["member_id"])
         resource = coverage_eligibility_response(result, job_id="job-1", created=CREATED)
         # it parses back from its JSON (the validation is fhir.resources')
@@ -57,11 +70,13 @@ def test_eligibility_results_are_valid_coverage_eligibility_responses(carrier: s
                 assert Decimal(str(money["value"])) == line.amount
 
 
+@pytest.mark.parametrize("everyone", EVERYONE)
 @pytest.mark.parametrize("carrier", CARRIERS)
-def test_claim_results_are_a_bundle_of_valid_claim_responses(carrier: str) -> None:
+def test_claim_results_are_a_bundle_of_valid_claim_responses(carrier: str,
+                                                             everyone: bool) -> None:
     truth = carriers.get(carrier)
     compared = 0
-    for member in truth.members():  # every member of the sandbox
+    for member in population(truth, "claim_status", everyone):
         result = truth.expected_claims(member["member_id"], service_from=FULL_FROM,
                                        service_to=FULL_TO)
         bundle = claim_responses(result, job_id="job-2", created=CREATED)
