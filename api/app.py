@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 
 from api import presenters
 from api.deps import Forbidden, LoginRequired, allow_api, allow_ui, require_token
@@ -115,6 +117,50 @@ async def _forbidden_page(request: Request, exc: Exception) -> Response:
     }, status_code=403, user=exc.actor)
 
 
+@lru_cache(maxsize=1)
+def _routes() -> tuple[BaseRoute, ...]:
+    """Every API and page route, built once per process and shared by the apps it makes.
+
+    Building them (FastAPI analyses each endpoint's parameters into validators) is most
+    of what making an app costs; nothing in them depends on the settings (each request
+    finds its app's engine, vault and settings in ``request.app.state``).
+    """
+    root = APIRouter()
+    # Every /v1 route needs a bearer token; each names the permission it needs on top
+    # (job kinds' routes inside ``job_router``), checked before anything is looked up.
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)],
+                   responses={**API_RESPONSES, **FORBIDDEN})
+    for module in (health, checks, claims):
+        v1.include_router(module.router)
+    v1.include_router(prior_auths.router, dependencies=[allow_api(Permission.PRIOR_AUTH)])
+    v1.include_router(accounts.router, dependencies=[allow_api(Permission.ACCOUNTS)])
+    v1.include_router(audit.router, dependencies=[allow_api(Permission.AUDIT)])
+    # runs' routes document nothing themselves: what they may answer, said here
+    v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT},
+                      dependencies=[allow_api(Permission.REVIEW)])
+    # issue 10: appointments and the worklist, schedules and batches, webhooks, libraries
+    for module, needed in ((appointments, Permission.APPOINTMENTS),
+                           (schedules, Permission.SCHEDULES),
+                           (webhooks, Permission.WEBHOOKS), (library, Permission.LIBRARY)):
+        v1.include_router(module.router, dependencies=[allow_api(needed)])
+    root.include_router(v1)
+    root.include_router(inbox.router, responses=API_RESPONSES)
+    # pages: each checks its permission (a 403 page) after the login (a redirect)
+    for module in (ui_auth, ui_checks, ui_claims, ui_tokens):
+        root.include_router(module.router, include_in_schema=False)
+    for module, needed in ((ui_prior_auths, Permission.PRIOR_AUTH),
+                           (ui_runs, Permission.REVIEW), (ui_people, Permission.PEOPLE),
+                           (ui_audit, Permission.AUDIT),
+                           (ui_appointments, Permission.APPOINTMENTS),
+                           (ui_worklist, Permission.APPOINTMENTS),
+                           (ui_schedules, Permission.SCHEDULES),
+                           (ui_webhooks, Permission.WEBHOOKS),
+                           (ui_library, Permission.LIBRARY)):
+        root.include_router(module.router, include_in_schema=False,
+                            dependencies=[allow_ui(needed)])
+    return tuple(root.routes)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the engine, vault, artifact store and broker for ``settings``, and the app."""
     missing = missing_settings(settings)
@@ -160,38 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(LoginRequired, _login_redirect)
     app.add_exception_handler(Forbidden, _forbidden_page)
 
-    # Every /v1 route needs a bearer token; each names the permission it needs on top
-    # (job kinds' routes inside ``job_router``), checked before anything is looked up.
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)],
-                   responses={**API_RESPONSES, **FORBIDDEN})
-    for module in (health, checks, claims):
-        v1.include_router(module.router)
-    v1.include_router(prior_auths.router, dependencies=[allow_api(Permission.PRIOR_AUTH)])
-    v1.include_router(accounts.router, dependencies=[allow_api(Permission.ACCOUNTS)])
-    v1.include_router(audit.router, dependencies=[allow_api(Permission.AUDIT)])
-    # runs' routes document nothing themselves: what they may answer, said here
-    v1.include_router(runs.router, responses={**NOT_FOUND, **CONFLICT},
-                      dependencies=[allow_api(Permission.REVIEW)])
-    # issue 10: appointments and the worklist, schedules and batches, webhooks, libraries
-    for module, needed in ((appointments, Permission.APPOINTMENTS),
-                           (schedules, Permission.SCHEDULES),
-                           (webhooks, Permission.WEBHOOKS), (library, Permission.LIBRARY)):
-        v1.include_router(module.router, dependencies=[allow_api(needed)])
-    app.include_router(v1)
-    app.include_router(inbox.router, responses=API_RESPONSES)
-    # pages: each checks its permission (a 403 page) after the login (a redirect)
-    for module in (ui_auth, ui_checks, ui_claims, ui_tokens):
-        app.include_router(module.router, include_in_schema=False)
-    for module, needed in ((ui_prior_auths, Permission.PRIOR_AUTH),
-                           (ui_runs, Permission.REVIEW), (ui_people, Permission.PEOPLE),
-                           (ui_audit, Permission.AUDIT),
-                           (ui_appointments, Permission.APPOINTMENTS),
-                           (ui_worklist, Permission.APPOINTMENTS),
-                           (ui_schedules, Permission.SCHEDULES),
-                           (ui_webhooks, Permission.WEBHOOKS),
-                           (ui_library, Permission.LIBRARY)):
-        app.include_router(module.router, include_in_schema=False,
-                           dependencies=[allow_ui(needed)])
+    app.router.routes.extend(_routes())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     log.info("API ready (database %s)", engine.url.render_as_string(hide_password=True))
     return app

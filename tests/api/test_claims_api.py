@@ -23,7 +23,8 @@ from tests.api.factories import good_body
 BOTH_DATABASES = True
 
 URL = "/v1/claim-status-checks"
-TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+# two days on: still in the future when a run crosses midnight after collecting
+TOMORROW = (dt.date.today() + dt.timedelta(days=2)).isoformat()
 NEXT_WEEK = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 
 
