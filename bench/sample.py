@@ -1,13 +1,15 @@
 """A small, varied, stable sample of a carrier's members for one job kind: what the test
 suite runs through the bots, while ``make bench`` runs everyone.
 
-Varied on purpose: the first and the last member and the members the truth marks as
-unusual. For eligibility, two more between them, the first whose coverage is not active
-and the first dependant; for claims (each a search over 18 months, then one by claim
-number), the member with the most claims (list paging, split windows) and the first with
-none. Stable: the same members in every run, so a failure reproduces.
-On the v2 redesign every lookup stops at the first page whoever it is for, so a spot check
-of three members (:func:`spot_members`) stands for the population there.
+Varied on purpose. For eligibility: the first and the last member, two between them, the
+first whose coverage is not active and the first dependant. For claims, where one
+member's search walks 18 months (then one claim again by its number), the two that
+differ most: the member with the most claims (list paging, split windows) and the first
+with none; the carriers' own claims tests cover every status and page.
+
+Stable: the same members in every run, so a failure reproduces. On the v2 redesign every
+lookup stops at the first page whoever it is for, so a spot check of three members
+(:func:`spot_members`) stands for the population there.
 """
 
 from __future__ import annotations
@@ -38,9 +40,8 @@ def _sample(truth: SandboxCarrier, kind: str) -> tuple[dict[str, str], ...]:
     if not everyone:
         return ()
     n = len(everyone)
-    chosen = [everyone[0], everyone[-1]]
-    if kind != "claim_status":
-        chosen += [everyone[n // 3], everyone[(2 * n) // 3]]
+    chosen = [] if kind == "claim_status" else [
+        everyone[0], everyone[n // 3], everyone[(2 * n) // 3], everyone[-1]]
     chosen += _unusual(truth, kind, everyone)
     unique = {m["member_id"]: m for m in chosen}
     return tuple(m for m in everyone if m["member_id"] in unique)
