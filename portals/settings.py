@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BROWSER_ARGS = (
@@ -195,6 +195,10 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer.")
     webhook_dispatch_interval_seconds: float = Field(
         default=2.0, gt=0, description="How often a worker looks for webhook deliveries due.")
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description="Networks webhook receivers may be on besides the "
+        "public internet, as JSON: [\"10.20.0.0/16\"]. Without them, a receiver on this "
+        "machine, a private or link-local network (cloud metadata) is refused.")
 
     @field_validator("secret_key", "admin_token", "inbox_secret")
     @classmethod

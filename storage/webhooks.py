@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +37,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from portals.changes import coverage_changes
+from portals.egress import Network, host_refusal
 from storage.crypto import Vault
 from storage.hooks import on_any_job_finished
 from storage.models import Job, JobResult, JobStatus, PriorAuth, new_id, utcnow
@@ -70,8 +71,9 @@ class WebhookError(ValueError):
 # -- subscriptions ------------------------------------------------------------------------
 
 
-def check_url(url: str) -> str:
-    """The URL trimmed; http or https with a host, else :class:`WebhookError`."""
+def check_url(url: str, allowed_networks: Sequence[Network] = ()) -> str:
+    """The URL trimmed; http or https with a host that is not a refused address (see
+    :mod:`portals.egress`), else :class:`WebhookError`."""
     url = url.strip()
     if not url or len(url) > MAX_URL_LENGTH:
         raise WebhookError("url", f"a URL of 1 to {MAX_URL_LENGTH} characters is required")
@@ -82,6 +84,9 @@ def check_url(url: str) -> str:
         raise WebhookError("url", "the URL must not carry a user name or password")
     if not url.isprintable() or " " in url:
         raise WebhookError("url", "the URL must not contain spaces or control characters")
+    if (why := host_refusal(parts.hostname, allowed_networks)) is not None:
+        raise WebhookError("url", f"the receiver's address {why}; an administrator can "
+                           "allow its network with PORTALS_WEBHOOK_ALLOWED_NETWORKS")
     return url
 
 
@@ -104,14 +109,15 @@ def new_secret() -> str:
 
 def create_subscription(*, session: Session, vault: Vault, url: str, events: Iterable[str],
                         created_by: str, secret: str | None = None, description: str = "",
-                        enabled: bool = True) -> tuple[WebhookSubscription, str]:
+                        enabled: bool = True, allowed_networks: Sequence[Network] = ()
+                        ) -> tuple[WebhookSubscription, str]:
     """A new subscription and its signing secret in clear (the only time it is): the one
     given, or a generated one. Stored encrypted."""
     if secret is not None and not 16 <= len(secret) <= 200:
         raise WebhookError("secret", "a secret of 16 to 200 characters (or none: one is "
                            "generated)")
     plain = secret if secret is not None else new_secret()
-    sub = WebhookSubscription(url=check_url(url), events=check_events(events),
+    sub = WebhookSubscription(url=check_url(url, allowed_networks), events=check_events(events),
                               secret_enc=vault.encrypt_str(plain),
                               description=_description(description), enabled=enabled,
                               created_by=str(created_by)[:80])
@@ -138,14 +144,14 @@ def list_subscriptions(*, session: Session) -> list[WebhookSubscription]:
 
 def update_subscription(*, session: Session, subscription: WebhookSubscription,
                         url: str | None = None, events: Iterable[str] | None = None,
-                        enabled: bool | None = None, description: str | None = None
-                        ) -> dict[str, Any]:
+                        enabled: bool | None = None, description: str | None = None,
+                        allowed_networks: Sequence[Network] = ()) -> dict[str, Any]:
     """Change the given fields; returns what changed (field: [before, after]) for the
     audit trail."""
     changed: dict[str, Any] = {}
     new: dict[str, Any] = {}
     if url is not None:
-        new["url"] = check_url(url)
+        new["url"] = check_url(url, allowed_networks)
     if events is not None:
         new["events"] = check_events(events)
     if enabled is not None:

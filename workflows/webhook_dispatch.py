@@ -33,6 +33,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from portals.egress import GuardedTransport, refusal_of
 from portals.settings import Settings
 from storage import webhooks
 from storage.crypto import Vault
@@ -84,6 +85,8 @@ def _failure_text(exc: httpx.HTTPError) -> str:
     """Short, and never the URL (it may carry a receiver's token) nor a response body."""
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
+    if (refused := refusal_of(exc)) is not None:
+        return refused  # names the address's kind, not the URL
     if isinstance(exc, httpx.ConnectError):
         return "could not connect (refused or unreachable)"
     return f"request failed ({type(exc).__name__})"
@@ -101,8 +104,9 @@ class WebhookDispatcher:
         self.settings = settings
         self.worker_id = worker_id
         self.vault = Vault(settings.secret_key)
-        self.client = client or httpx.Client(timeout=settings.webhook_timeout_seconds,
-                                             follow_redirects=False)
+        self.client = client or httpx.Client(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False,
+            transport=GuardedTransport(settings.webhook_allowed_networks))
         self.clock = clock
         self.rand = rand
 

@@ -65,7 +65,8 @@ def add_subscription(
     try:
         sub, secret = webhooks.create_subscription(
             session=session, vault=vault, url=url, events=event[:20],
-            description=description, created_by=user)
+            description=description, created_by=user,
+            allowed_networks=request.app.state.settings.webhook_allowed_networks)
     except webhooks.WebhookError as exc:
         session.rollback()
         return _list_page(request, session, templates, user, values=values,
@@ -129,7 +130,8 @@ def change_subscription(
     try:
         changed = webhooks.update_subscription(
             session=session, subscription=sub, url=url, events=event[:20],
-            description=description, enabled=enabled == "on")
+            description=description, enabled=enabled == "on",
+            allowed_networks=request.app.state.settings.webhook_allowed_networks)
     except webhooks.WebhookError as exc:
         session.rollback()
         values = _values(url.strip()[:webhooks.MAX_URL_LENGTH], event[:20],

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.deps import ApiActor, SessionDep, VaultDep
+from api.deps import ApiActor, SessionDep, SettingsDep, VaultDep
 from api.errors import NOT_FOUND, field_error
 from storage import repo, webhooks
 from storage.webhook_models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -123,14 +123,14 @@ def list_subscriptions(session: SessionDep) -> list[SubscriptionPublic]:
 
 @router.post("", response_model=SubscriptionCreated, status_code=status.HTTP_201_CREATED)
 def create_subscription(body: SubscriptionCreate, session: SessionDep, vault: VaultDep,
-                        actor: ApiActor) -> SubscriptionCreated:
+                        actor: ApiActor, settings: SettingsDep) -> SubscriptionCreated:
     """A new subscription; the answer carries its signing secret, the only time it is
     shown."""
     try:
         sub, secret = webhooks.create_subscription(
             session=session, vault=vault, url=body.url, events=body.events,
             secret=body.secret, description=body.description, enabled=body.enabled,
-            created_by=actor)
+            created_by=actor, allowed_networks=settings.webhook_allowed_networks)
     except webhooks.WebhookError as exc:
         raise field_error(("body", exc.field), str(exc)) from None
     assert sub.id is not None
@@ -148,13 +148,15 @@ def read_subscription(subscription_id: SubscriptionId, session: SessionDep
 
 @router.patch("/{subscription_id}", response_model=SubscriptionPublic, responses=NOT_FOUND)
 def update_subscription(subscription_id: SubscriptionId, body: SubscriptionUpdate,
-                        session: SessionDep, actor: ApiActor) -> SubscriptionPublic:
+                        session: SessionDep, actor: ApiActor, settings: SettingsDep
+                        ) -> SubscriptionPublic:
     """Enable, disable, change the events, the URL or the description."""
     sub = _found(session, subscription_id)
     try:
         changed = webhooks.update_subscription(
             session=session, subscription=sub, url=body.url, events=body.events,
-            enabled=body.enabled, description=body.description)
+            enabled=body.enabled, description=body.description,
+            allowed_networks=settings.webhook_allowed_networks)
     except webhooks.WebhookError as exc:
         raise field_error(("body", exc.field), str(exc)) from None
     if changed:

@@ -23,11 +23,17 @@ from storage.db import session_scope
 from storage.models import AuditEvent, utcnow
 from tests.api.prior_auth_builders import decision, finish_job, make_pa
 from tests.api.web_login import page_csrf
-from tests.workflows.webhook_receiver import Receiver
+from tests.workflows.webhook_receiver import LOOPBACK, Receiver
 from workflows.webhook_dispatch import WebhookDispatcher
 
 BOTH_DATABASES = True
 SECRET = "receiver-shared-secret-0123456789"
+
+
+@pytest.fixture
+def api_settings(api_settings: Settings) -> Settings:
+    """The test receiver listens on this machine: its address is allowed here."""
+    return api_settings.model_copy(update={"webhook_allowed_networks": [LOOPBACK]})
 
 
 @pytest.fixture
@@ -93,6 +99,12 @@ def test_a_subscription_is_made_read_changed_and_deleted(
     ({"events": []}, "events", "at least one event"),
     ({"secret": "short"}, "secret", "16 to 200"),
     ({"colour": "red"}, "colour", "Extra inputs"),
+    # receivers inside the network: not unless an administrator allowed the network
+    # (this module allows 127.0.0.1 only, for its test receiver)
+    ({"url": "http://169.254.169.254/latest/meta-data/"}, "url", "link-local"),
+    ({"url": "https://10.0.0.8/hook"}, "url", "PORTALS_WEBHOOK_ALLOWED_NETWORKS"),
+    ({"url": "http://[::1]:8000/hook"}, "url", "this machine"),
+    ({"url": "http://[::ffff:192.168.0.2]/hook"}, "url", "private network"),
 ])
 def test_bad_fields_are_refused_by_name(client: TestClient, auth: dict[str, str],
                                         db: Engine, body: dict[str, Any], field: str,
@@ -103,6 +115,17 @@ def test_bad_fields_are_refused_by_name(client: TestClient, auth: dict[str, str]
     assert problem["field"] == field and words in problem["msg"]
     assert client.get("/v1/webhooks", headers=auth).json() == []
     assert _audit(db) == []
+
+
+def test_a_receiver_url_cannot_be_changed_to_a_refused_address(
+        client: TestClient, auth: dict[str, str]) -> None:
+    made = _create(client, auth).json()
+    answer = client.patch(f"/v1/webhooks/{made['id']}", headers=auth,
+                          json={"url": "http://[::1]:6379/"})
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert problem["field"] == "url" and "this machine" in problem["msg"]
+    assert client.get(f"/v1/webhooks/{made['id']}", headers=auth).json()["url"] == made["url"]
 
 
 def test_an_update_with_a_bad_field_changes_nothing(client: TestClient,

@@ -22,7 +22,7 @@ from storage.crypto import Vault
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.webhook_models import WebhookDelivery
-from tests.workflows.webhook_receiver import Receiver
+from tests.workflows.webhook_receiver import LOOPBACK, Receiver
 from workflows.webhook_dispatch import WebhookDispatcher, signature, verify_signature
 
 SECRET = "receiver-shared-secret-0123456789"
@@ -39,7 +39,8 @@ def receiver() -> Iterator[Receiver]:
 def hook_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"webhook_backoff_seconds": 10.0,
                                        "webhook_retry_hours": 1.0,
-                                       "webhook_timeout_seconds": 2.0})
+                                       "webhook_timeout_seconds": 2.0,
+                                       "webhook_allowed_networks": [LOOPBACK]})
 
 
 class Clock:
@@ -66,7 +67,8 @@ def _subscribe_and_emit(engine: Engine, settings: Settings, url: str, count: int
     with session_scope(engine) as session:
         webhooks.create_subscription(session=session, vault=vault, url=url,
                                      events=["job.succeeded"], created_by="admin",
-                                     secret=SECRET)
+                                     secret=SECRET,
+                                     allowed_networks=settings.webhook_allowed_networks)
         for n in range(count):
             webhooks.emit_event(session, "job.succeeded", {"job_id": f"job-{n}"})
     with Session(engine) as session:
@@ -110,6 +112,22 @@ def test_a_delivery_is_signed_so_the_receiver_can_verify_it(
     # nothing is due any more
     assert dispatcher.run_once() == {}
     dispatcher.close()
+
+
+def test_a_receiver_whose_address_is_no_longer_allowed_gets_nothing(
+        any_engine: Engine, hook_settings: Settings, receiver: Receiver) -> None:
+    # saved while 127.0.0.1 was allowed; the allowance is gone at delivery (the same holds
+    # for a name that resolves elsewhere by then): refused before connecting, and said so
+    (delivery_id,) = _subscribe_and_emit(any_engine, hook_settings, receiver.url)
+    closed = hook_settings.model_copy(update={"webhook_allowed_networks": []})
+    dispatcher = _dispatcher(any_engine, closed, Clock(), receiver)
+    assert dispatcher.run_once() == {delivery_id: "pending"}  # retried later, as refused
+    dispatcher.close()
+    assert receiver.received == []
+    delivery = _delivery(any_engine, delivery_id)
+    assert delivery.last_status is None and delivery.last_error is not None
+    assert "refused" in delivery.last_error and "this machine" in delivery.last_error
+    assert receiver.url not in delivery.last_error
 
 
 def test_verify_signature_accepts_any_listed_v1_for_a_secret_change() -> None:

@@ -18,7 +18,7 @@ from portals.model import EligibilityRequest
 from storage import repo, webhooks
 from storage.db import session_scope
 from storage.models import CarrierAccount, JobResult, JobStatus, utcnow
-from tests.workflows.webhook_receiver import Receiver
+from tests.workflows.webhook_receiver import LOOPBACK, Receiver
 from workflows.runner import JobRunner
 from workflows.webhook_dispatch import WebhookDispatcher
 
@@ -52,8 +52,11 @@ def test_a_finished_job_is_told_and_coverage_changed_only_when_it_changed(
         webhooks.create_subscription(session=session, vault=runner.vault, url=receiver.url,
                                      events=["job.succeeded", "job.failed",
                                              "coverage.changed"],
-                                     created_by="admin", secret=SECRET)
-    dispatcher = WebhookDispatcher(runner.engine, runner.settings, worker_id="dispatch")
+                                     created_by="admin", secret=SECRET,
+                                     allowed_networks=[LOOPBACK])
+    dispatcher = WebhookDispatcher(
+        runner.engine, runner.settings.model_copy(
+            update={"webhook_allowed_networks": [LOOPBACK]}), worker_id="dispatch")
     member = members("meridian")[0]
 
     # when: the runner finishes a check

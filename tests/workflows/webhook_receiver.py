@@ -1,6 +1,9 @@
 """A real HTTP receiver for webhook tests: a server in a thread on a free port that checks
 each request's signature, answers as the test says (ok, error, redirect) and keeps what
-it got. Stopped, its port refuses connections (a receiver that is down)."""
+it got. Stopped, its port refuses connections (a receiver that is down).
+
+It listens on this machine, which deliveries refuse unless its network is allowed:
+tests that deliver to it allow :data:`LOOPBACK`."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_network
 from typing import Any
 
 from workflows.webhook_dispatch import SIGNATURE_HEADER, verify_signature
+
+LOOPBACK = ip_network("127.0.0.1/32")
 
 
 def free_port() -> int:
