@@ -48,12 +48,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Three pytest workers (pytest-xdist), a test file each at a time (the browser tests spend
-# most of their time waiting on pages and one-time codes, not on the CPU); each worker has
+# Four pytest workers (pytest-xdist) on two cores, a test file each at a time (the browser
+# tests wait on pages, one-time codes and worker processes; four keep the CPU busier than
+# three, whose fresh-clone CI run took 13.2 min here); each worker has
 # its own Redis database and sandbox portals (tests/conftest.py). Benchmarks run end to end
 # at reduced size (marker "bench") run in their own process under make bench.
 test: install lint typecheck
-	$(BIN)/pytest -q -n 3 --dist loadfile -m "not bench" --durations=25
+	$(BIN)/pytest -q -n 4 --dist loadfile -m "not bench" --durations=25
 
 demo: install
 	$(BIN)/portals demo --port $(PORT)
