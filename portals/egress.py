@@ -87,9 +87,16 @@ class GuardedBackend(httpcore.SyncBackend):
         for address in addresses:
             if (why := address_refusal(address.split("%", 1)[0], self.allowed)) is not None:
                 raise EgressRefused(f"refused: the receiver's address {why}")
-        return super().connect_tcp(addresses[0], port, timeout=timeout,
-                                   local_address=local_address,
-                                   socket_options=socket_options)
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for address in addresses:  # every one checked above; the first that answers
+            try:
+                return super().connect_tcp(address, port, timeout=timeout,
+                                           local_address=local_address,
+                                           socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # getaddrinfo returns at least one address or raises
+        raise failure
 
 
 class GuardedTransport(httpx.HTTPTransport):

@@ -94,3 +94,33 @@ def test_a_name_that_does_not_resolve_is_a_connect_error_not_a_refusal() -> None
             pytest.raises(httpx.ConnectError) as caught:
         client.post("http://no-such-host.invalid/hook", content=b"{}")
     assert refusal_of(caught.value) is None
+
+
+def _resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
+    """DNS, which we cannot reach here, answers ``addresses`` for every name."""
+    import socket
+
+    def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> list[object]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+
+    monkeypatch.setattr("portals.egress.socket.getaddrinfo", getaddrinfo)
+
+
+def test_a_name_with_one_inside_address_among_public_ones_is_refused(
+        monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    _resolving_to(monkeypatch, "93.184.215.14", "127.0.0.1")
+    with httpx.Client(transport=GuardedTransport([]), timeout=5) as client, \
+            pytest.raises(httpx.ConnectError) as caught:
+        client.post(f"http://receiver.example:{receiver.port}/hook", content=b"{}")
+    assert "this machine" in (refusal_of(caught.value) or "")
+    assert receiver.received == []
+
+
+def test_the_next_checked_address_is_tried_when_one_does_not_answer(
+        monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    # the receiver listens on 127.0.0.1 only: 127.0.0.2 refuses the connection
+    _resolving_to(monkeypatch, "127.0.0.2", "127.0.0.1")
+    with httpx.Client(transport=GuardedTransport([ip_network("127.0.0.0/8")]),
+                      timeout=5) as client:
+        answer = client.post(f"http://receiver.example:{receiver.port}/hook", content=b"{}")
+    assert answer.status_code == 401 and len(receiver.received) == 1
