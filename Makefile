@@ -50,7 +50,7 @@ typecheck: install
 
 # Four pytest workers (pytest-xdist) on two cores, a test file each at a time (the browser
 # tests wait on pages, one-time codes and worker processes; four keep the CPU busier than
-# three, whose fresh-clone CI run took 13.2 min here); each worker has
+# three: a fresh-clone .ci/run took 12.4 min here against 13.2); each worker has
 # its own Redis database and sandbox portals (tests/conftest.py). Benchmarks run end to end
 # at reduced size (marker "bench") run in their own process under make bench.
 test: install lint typecheck
